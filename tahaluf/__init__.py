@@ -1,0 +1,14 @@
+"""Tahaluf: an annotated Arabic benchmark for named entities, quotation
+attribution and stance towards the coalition presence in Iraq.
+
+The version comes from the installed package metadata only.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("tahaluf")
+except PackageNotFoundError:  # pragma: no cover - running from a tree that is not installed
+    __version__ = "0+unknown"

@@ -1,0 +1,39 @@
+"""Where the corpus lives.
+
+The package is used from a clone of the repository (``pip install -e .``);
+the repository root is the folder above the package, or ``$TAHALUF_ROOT``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def root() -> Path:
+    env = os.environ.get("TAHALUF_ROOT")
+    return Path(env).resolve() if env else Path(__file__).resolve().parent.parent
+
+
+def seeds_dir() -> Path:
+    return root() / "seeds"
+
+
+def annotation_dir() -> Path:
+    return root() / "annotation"
+
+
+def gold_dir() -> Path:
+    return annotation_dir() / "gold"
+
+
+def speakers_file() -> Path:
+    return annotation_dir() / "speakers.json"
+
+
+def dataset_dir() -> Path:
+    return root() / "dataset"
+
+
+def baselines_dir() -> Path:
+    return root() / "baselines"

@@ -1,0 +1,100 @@
+"""The five articles, the corpus of record, and their metadata.
+
+``seeds/<doc_id>.txt`` are the articles byte for byte as received (UTF-8; the
+doc id is the file stem). ``seeds/metadata.json`` holds one hand-written record
+per article: headline, outlet, byline or translator, publication date with its
+basis (``stated`` / ``implied``), language variety, boilerplate ranges,
+data-quality notes, and the sha256 of the file. :func:`seed_findings` reports
+``seed-text-changed`` when a stored text no longer has that hash.
+
+Texts are read as bytes and decoded, so no newline translation can shift an
+offset.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from . import paths
+from .errors import Finding, TahalufError
+from .model import Document
+
+
+def read_text(path: str | Path) -> str:
+    """Decode a UTF-8 file exactly (no newline translation, no BOM stripping)."""
+    return Path(path).read_bytes().decode("utf-8")
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def metadata_path(seeds_dir: Path | None = None) -> Path:
+    return (seeds_dir or paths.seeds_dir()) / "metadata.json"
+
+
+def load_metadata(seeds_dir: Path | None = None) -> dict[str, dict[str, Any]]:
+    """doc_id -> metadata record, in corpus order."""
+    p = metadata_path(seeds_dir)
+    try:
+        data = json.loads(read_text(p))
+        return {r["doc_id"]: r for r in data["documents"]}
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise TahalufError(f"{p}: cannot read the seeds metadata: {e}") from e
+
+
+def doc_ids(seeds_dir: Path | None = None) -> list[str]:
+    return list(load_metadata(seeds_dir))
+
+
+def seed_findings(seeds_dir: Path | None = None) -> list[Finding]:
+    """Every stored text has the sha256 its metadata records; no stray files."""
+    sd = seeds_dir or paths.seeds_dir()
+    meta = load_metadata(sd)
+    out: list[Finding] = []
+    for doc_id, rec in meta.items():
+        p = sd / f"{doc_id}.txt"
+        loc = f"{p.name}"
+        if not p.exists():
+            out.append(Finding("missing-document", "the article file is missing", loc,
+                               expected=str(p)))
+            continue
+        got = sha256_text(read_text(p))
+        if got != rec.get("sha256"):
+            out.append(Finding("seed-text-changed",
+                               "the stored article text changed since its metadata was recorded",
+                               loc, got=got, expected=rec.get("sha256")))
+    for p in sorted(sd.glob("*.txt")):
+        if p.stem not in meta:
+            out.append(Finding("unknown-document", "an article file has no metadata record",
+                               p.name, got=p.stem, expected=sorted(meta)))
+    return out
+
+
+@lru_cache(maxsize=None)
+def _load_document_cached(seeds_dir: str, doc_id: str, mtime: float) -> Document:
+    sd = Path(seeds_dir)
+    meta = load_metadata(sd)
+    if doc_id not in meta:
+        raise TahalufError(f"unknown document {doc_id!r}. Available: {', '.join(meta)}")
+    return Document(doc_id=doc_id, text=read_text(sd / f"{doc_id}.txt"), metadata=meta[doc_id])
+
+
+def load_document(doc_id: str, seeds_dir: Path | None = None) -> Document:
+    """The article as a :class:`Document` with metadata and no annotation."""
+    sd = (seeds_dir or paths.seeds_dir()).resolve()
+    p = sd / f"{doc_id}.txt"
+    mtime = p.stat().st_mtime if p.exists() else 0.0
+    return _load_document_cached(str(sd), doc_id, mtime)
+
+
+def load_corpus(seeds_dir: Path | None = None) -> list[Document]:
+    return [load_document(d, seeds_dir) for d in doc_ids(seeds_dir)]
+
+
+def boilerplate_ranges(doc: Document) -> list[tuple[int, int]]:
+    return [(b["start"], b["end"]) for b in doc.metadata.get("boilerplate", [])]
