@@ -149,19 +149,23 @@ class Speaker:
     spellings: tuple[str, ...] = ()
     role: str = ""
     affiliation: str = ""
+    #: other ids the same speaker had in an annotation pass (mapped here for agreement)
+    aliases: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "spellings", tuple(self.spellings))
+        object.__setattr__(self, "aliases", tuple(self.aliases))
 
     def to_dict(self) -> dict:
         return {"speaker_id": self.speaker_id, "name_en": self.name_en, "kind": self.kind,
                 "spellings": list(self.spellings), "role": self.role,
-                "affiliation": self.affiliation}
+                "affiliation": self.affiliation, "aliases": list(self.aliases)}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Speaker":
         return cls(d["speaker_id"], d["name_en"], d.get("kind", "person"),
-                   tuple(d.get("spellings", ())), d.get("role", ""), d.get("affiliation", ""))
+                   tuple(d.get("spellings", ())), d.get("role", ""), d.get("affiliation", ""),
+                   tuple(d.get("aliases", ())))
 
 
 @dataclass(frozen=True)
