@@ -90,3 +90,20 @@ def load_speakers() -> dict[str, Speaker]:
     if found:
         raise TahalufError("the speaker registry is invalid", found)
     return speakers
+
+
+def data_hash(docs: list[Document]) -> str:
+    """The corpus signature: sha256 (first 12 hex digits) of the documents'
+    canonical JSON. Scores, results files and the dataset card carry it."""
+    import hashlib
+
+    from .model import dumps
+    return hashlib.sha256(dumps(list(docs)).encode("utf-8")).hexdigest()[:12]
+
+
+def source_documents() -> tuple[list[Document], str]:
+    """The gold if it exists, else pass A (while adjudication is in progress),
+    and which one it is (``"gold"`` or ``"pass_a"``)."""
+    if paths.gold_dir().exists() and any(paths.gold_dir().glob("*.json")):
+        return load_gold(), "gold"
+    return load_pass("pass_a"), "pass_a"
