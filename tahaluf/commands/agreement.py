@@ -1,0 +1,173 @@
+"""``tahaluf agreement``: inter-annotator agreement between the two passes.
+
+See :mod:`tahaluf.agreement` for what every figure is. The report carries a
+signature (data hashes of both passes, speaker registry, match rule, package
+version) in the sacrebleu style.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ..cli import EXIT_OK, command
+
+
+def _args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--a", type=Path, default=None, metavar="DIR",
+                   help="first pass: folder of Label Studio exports (default: annotation/passes/pass_a)")
+    p.add_argument("--b", type=Path, default=None, metavar="DIR",
+                   help="second pass (default: annotation/passes/pass_b)")
+    p.add_argument("--speakers", type=Path, default=None,
+                   help="speaker registry used to map ids and aliases (default: annotation/speakers.json)")
+    p.add_argument("--json", action="store_true", help="print the full report as JSON")
+    p.add_argument("--per-document", action="store_true",
+                   help="keep the per-document counts in the JSON report (and print them in the table)")
+    p.add_argument("--disagreements", type=Path, default=None, metavar="FILE",
+                   help="write every disagreement (for the adjudicator) to FILE as a JSON list")
+
+
+def signature(a_hash: str, b_hash: str, speakers_hash: str) -> dict:
+    from .. import __version__
+    sig = {"task": "agreement", "a": a_hash, "b": b_hash, "speakers": speakers_hash,
+           "match": "strict+overlap(greedy,1:1)", "tok": "camel-simple-word",
+           "version": __version__}
+    sig["string"] = "|".join(f"{k}:{v}" for k, v in sig.items())
+    return sig
+
+
+def build_report(a_dir: Path | None, b_dir: Path | None, speakers_path: Path | None) -> tuple[dict, list]:
+    import hashlib
+
+    from ..agreement import agreement, disagreements
+    from ..corpus import data_hash, load_annotations, pass_dir
+    from ..errors import TahalufError
+    from ..paths import speakers_file
+    from ..validate import load_speakers
+
+    a_dir = a_dir or pass_dir("pass_a")
+    b_dir = b_dir or pass_dir("pass_b")
+    for d in (a_dir, b_dir):
+        if not Path(d).is_dir():
+            raise TahalufError(f"{d}: no such folder of annotation files (give --a/--b DIR)")
+    a = load_annotations(a_dir, check=False)
+    b = load_annotations(b_dir, check=False)
+    sp_path = speakers_path or speakers_file()
+    speakers, found = load_speakers(sp_path)
+    if found:
+        raise TahalufError("the speaker registry is invalid", found)
+    sp_hash = hashlib.sha256(Path(sp_path).read_bytes()).hexdigest()[:12] if Path(sp_path).exists() else "none"
+    report = {"signature": signature(data_hash(a), data_hash(b), sp_hash),
+              "a": _shown(a_dir), "b": _shown(b_dir), **agreement(a, b, speakers)}
+    return report, disagreements(a, b, speakers)
+
+
+def _shown(p: Path) -> str:
+    """A folder as shown in the report: relative to the repository root when inside it."""
+    from ..paths import root
+    try:
+        return Path(p).resolve().relative_to(root()).as_posix()
+    except ValueError:
+        return str(p)
+
+
+def _fmt(x) -> str:
+    return "-" if x is None else f"{x:.4f}"
+
+
+def render(report: dict, per_document: bool = False) -> str:
+    """A plain-text table of the report (same figures as the JSON)."""
+    lines: list[str] = []
+    add = lines.append
+    sig = report["signature"]
+    add(f"Agreement of pass B against pass A ({report['documents']} documents, before adjudication)")
+    add(f"  A: {report['a']}")
+    add(f"  B: {report['b']}")
+    for p in ("a", "b"):
+        m = report["speakers"][p]
+        al = ", ".join(f"{k}->{v}" for k, v in m["aliases"].items()) or "none"
+        add(f"  speaker ids of {p.upper()} mapped through the registry: {m['mapped_quotes']} quotation(s) "
+            f"({al}); unknown ids: {', '.join(m['unknown']) or 'none'}")
+    add("")
+
+    def prf_row(name: str, c: dict) -> str:
+        return (f"  {name:<30} {c['n_a']:>5} {c['n_b']:>5} {c['tp']:>5} {c['fp']:>5} {c['fn']:>5}"
+                f"  {_fmt(c['precision'])}  {_fmt(c['recall'])}  {_fmt(c['f1'])}")
+
+    head = f"  {'':<30} {'n_A':>5} {'n_B':>5} {'tp':>5} {'fp':>5} {'fn':>5}  {'P':<6}  {'R':<6}  {'F1':<6}"
+    ent = report["entities"]
+    add("ENTITIES")
+    add(head)
+    for mode in ("strict", "overlap"):
+        add(prf_row(f"{mode} (all types)", ent[mode]["overall"]))
+    for t in ent["strict"]["per_type"]:
+        add(prf_row(f"  {t} strict", ent["strict"]["per_type"][t]))
+        add(prf_row(f"  {t} overlap", ent["overlap"]["per_type"][t]))
+    tk = ent["token_kappa"]
+    for k in ("all_tokens", "tagged_tokens"):
+        c = tk[k]
+        add(f"  token kappa, {k.replace('_', ' ')}: {_fmt(c['cohen_kappa'])} "
+            f"(alpha {_fmt(c['krippendorff_alpha'])}; {c['agree']}/{c['n']} tokens agree)")
+    add(f"  (Wojood reports token kappa {tk['all_tokens']['wojood_kappa']})")
+    add("")
+    q = report["quotations"]
+    add("QUOTATIONS")
+    add(head)
+    for k in ("span_exact", "span_overlap", "cue_exact", "source_exact"):
+        add(prf_row(k.replace("_", " "), q[k]))
+    add(f"  on the {q['attribution']['n_matched']} quotation pairs matched by overlap:")
+    for k, c in q["on_matched"].items():
+        extra = f", kappa {_fmt(c['cohen_kappa'])}" if "cohen_kappa" in c else ""
+        add(f"    {k:<28} {c['agree']:>4}/{c['n']:<4} = {_fmt(c['rate'])}{extra}")
+    at = q["attribution"]
+    add(f"  attribution (span exact + cue + source + speaker): {at['agree']}/{at['n_matched']} matched "
+        f"= {_fmt(at['rate_on_matched'])}; as F1 over all quotations 2*{at['agree']}/({at['n_a']}+{at['n_b']}) "
+        f"= {_fmt(at['f1'])}")
+    add("")
+    add("STANCE")
+    for t, s in report["stance"].items():
+        for level in ("quotes", "documents"):
+            c = s[level]
+            add(f"  {t} {level:<9} n={c['n']:<4} agree={c['agree']:<4} raw={_fmt(c['rate'])} "
+                f"kappa={_fmt(c['cohen_kappa'])} alpha={_fmt(c['krippendorff_alpha'])}  "
+                f"A {c['labels_a']}  B {c['labels_b']}")
+        conf = s["quotes"]["confusion_a|b"]
+        add(f"  {t} quotes confusion (A|B): {conf}")
+    add("  ('-' = undefined: both passes used a single label for every item)")
+    if per_document:
+        add("")
+        add("PER DOCUMENT")
+        for doc, c in report["entities"]["per_document"].items():
+            qd = report["quotations"]["per_document"][doc]
+            add(f"  {doc}: entities strict F1 {_fmt(c['strict']['f1'])} overlap F1 {_fmt(c['overlap']['f1'])}; "
+                f"quotes overlap F1 {_fmt(qd['span_overlap']['f1'])}; attribution "
+                f"{qd['attribution']['agree']}/{qd['attribution']['n']}")
+    add("")
+    add(f"signature: {sig['string']}")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..agreement import counts_by_kind
+    from ..fileio import write_atomic
+    from ..model import dumps
+
+    report, dis = build_report(args.a, args.b, args.speakers)
+    if not args.per_document and args.json:
+        report["entities"].pop("per_document")
+        report["quotations"].pop("per_document")
+    if args.disagreements:
+        write_atomic(args.disagreements, dumps(dis))
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+    else:
+        print(render(report, args.per_document))
+        if args.disagreements:
+            kinds = ", ".join(f"{k} {v}" for k, v in counts_by_kind(dis).items()) or "none"
+            print(f"{len(dis)} disagreement(s) written to {args.disagreements}: {kinds}")
+    return EXIT_OK
+
+
+command("agreement", "inter-annotator agreement of the two annotation passes (entities, quotations, stance)",
+        "tahaluf agreement")(_args).run(run)
