@@ -158,4 +158,11 @@ def main(argv: list[str] | None = None, parser: argparse.ArgumentParser | None =
 
 
 def entry() -> None:  # console script
-    sys.exit(main())
+    try:
+        rc = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. `tahaluf stats | head`: the reader left; not an error of ours
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        rc = EXIT_OK
+    sys.exit(rc)
