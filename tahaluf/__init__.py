@@ -12,3 +12,11 @@ try:
     __version__ = version("tahaluf")
 except PackageNotFoundError:  # pragma: no cover - running from a tree that is not installed
     __version__ = "0+unknown"
+
+
+def __getattr__(name: str):
+    # lazy, so that importing tahaluf does not import `datasets`
+    if name in ("load", "data_hash"):
+        from . import dataset
+        return getattr(dataset, name)
+    raise AttributeError(f"module 'tahaluf' has no attribute {name!r}")
