@@ -1,0 +1,286 @@
+"""``tahaluf studio``: run Label Studio, push the corpus to it, pull annotations back.
+
+Sub-commands (see :mod:`tahaluf.studio` for what each does and why)::
+
+    tahaluf studio install   make <repo>/.cache/label-studio-venv (label-studio==1.23.2)
+    tahaluf studio serve     start Label Studio on 127.0.0.1; prints the URL, never the token
+    tahaluf studio push      create/update the project, import the articles with their annotation
+    tahaluf studio pull      export, validate, diff against the gold, write annotation/gold/ (or --out)
+    tahaluf studio config    print or write the labeling config (annotation/labeling_config.xml)
+
+The API token is ``$TAHALUF_LS_TOKEN`` for all of them; the server URL is
+``--url`` or ``$TAHALUF_LS_URL`` (default http://127.0.0.1:8080).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+from .. import paths
+from ..cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, command
+from ..errors import TahalufError
+from ..schema import SCHEMA, Schema, StanceTarget
+
+EXAMPLES = {
+    "install": "tahaluf studio install",
+    "serve": "tahaluf studio serve --port 8080",
+    "push": "tahaluf studio push --source current",
+    "pull": "tahaluf studio pull --dry-run",
+    "config": "tahaluf studio config --out annotation/labeling_config.xml",
+}
+
+
+def _schema(args: argparse.Namespace) -> Schema:
+    extra = tuple(StanceTarget(t, "trial stance target (not in the committed schema)", required=False)
+                  for t in getattr(args, "extra_target", None) or ())
+    try:
+        return SCHEMA.extended(stance_targets=extra) if extra else SCHEMA
+    except ValueError as e:
+        raise TahalufError(str(e)) from None
+
+
+def _add_server_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--url", default=None,
+                   help="Label Studio URL (default $TAHALUF_LS_URL or http://127.0.0.1:8080)")
+    p.add_argument("--project", default=None,
+                   help="project title, or its id as a number (default 'Tahaluf')")
+    p.add_argument("--extra-target", action="append", metavar="stance_tN",
+                   help="try an extra (optional) stance target before it is in the schema; repeatable")
+
+
+def add_args(p: argparse.ArgumentParser) -> None:
+    p.set_defaults(_studio_parser=p)
+    sub = p.add_subparsers(dest="studio_cmd", metavar="SUBCOMMAND")
+
+    def sp(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=help, epilog=f"Example:\n  {EXAMPLES[name]}",
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    s = sp("install", "install Label Studio 1.23.2 into its own virtualenv")
+    s.add_argument("--venv", type=Path, default=None,
+                   help="where (default $TAHALUF_LS_VENV or <repo>/.cache/label-studio-venv)")
+
+    s = sp("serve", "start Label Studio on 127.0.0.1 (Ctrl-C stops it)")
+    s.add_argument("--port", type=int, default=8080)
+    s.add_argument("--data-dir", type=Path, default=None,
+                   help="its data (default $TAHALUF_LS_DATA or <repo>/.cache/label-studio-data)")
+    s.add_argument("--venv", type=Path, default=None, help="Label Studio's virtualenv (see `install`)")
+    s.add_argument("--install", action="store_true", help="install Label Studio first if it is missing")
+    s.add_argument("--timeout", type=float, default=240.0, help="seconds to wait for /health (default 240)")
+
+    s = sp("push", "create or update the project and import every article with its annotation")
+    _add_server_args(s)
+    s.add_argument("--source", action="append", metavar="SOURCE",
+                   help="'current' (gold if built, else pass_a), 'gold', 'pass_a', 'pass_b' or a folder of "
+                        "Label Studio exports; repeat for several annotators per task (default: current)")
+    s.add_argument("--predictions", metavar="MODEL_VERSION", default=None,
+                   help="import the annotation as predictions with this model_version (pre-annotation)")
+    s.add_argument("--ground-truth", action=argparse.BooleanOptionalAction, default=None,
+                   help="mark the imported annotations as ground truth (default: yes for the gold, no for a pass)")
+    s.add_argument("--replace", action="store_true",
+                   help="delete the project's existing tasks for these articles first")
+
+    s = sp("pull", "export, validate, diff against the gold and write annotation/gold/ (or --out)")
+    _add_server_args(s)
+    s.add_argument("--out", type=Path, default=None, help="output folder (default annotation/gold/)")
+    s.add_argument("--by-annotator", action="store_true",
+                   help="one folder per annotator even when each task has one annotation")
+    s.add_argument("--allow-missing", action="store_true", help="skip tasks nobody has annotated yet")
+    s.add_argument("--dry-run", action="store_true", help="validate and show the diff; write nothing")
+    s.add_argument("--json", action="store_true", help="print findings, diff and files as JSON")
+
+    s = sp("config", "print or write the Label Studio labeling config generated from the schema")
+    s.add_argument("--out", type=Path, default=None, help="write it here (atomically) instead of printing")
+    s.add_argument("--extra-target", action="append", metavar="stance_tN", help="as for push")
+
+
+def run(args: argparse.Namespace) -> int:
+    cmd = getattr(args, "studio_cmd", None)
+    if cmd is None:
+        args._studio_parser.print_help()
+        return EXIT_USAGE
+    return {"install": _install, "serve": _serve, "push": _push, "pull": _pull, "config": _config}[cmd](args)
+
+
+# -- install / serve ----------------------------------------------------------------
+
+def _install(args: argparse.Namespace) -> int:
+    from .. import studio
+    venv = studio.install(args.venv, log=lambda m: print(m, flush=True))
+    print(f"Label Studio {studio.LS_VERSION} is installed in {venv}")
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .. import studio
+    token = studio.token_from_env()
+    venv = args.venv or studio.default_venv()
+    if args.install:
+        studio.install(venv, log=lambda m: print(m, flush=True))
+    data = args.data_dir or studio.default_data_dir()
+    srv = studio.Server(data_dir=data, token=token, port=args.port, venv=venv,
+                        username=os.environ.get(studio.ENV_USER, studio.DEFAULT_USER))
+    pw_from = (f"${studio.ENV_PASSWORD}" if os.environ.get(studio.ENV_PASSWORD)
+               else f"the file {Path(data) / 'admin-password'}")
+
+    def on_signal(signum, frame):  # stop the server on SIGTERM and SIGHUP as on Ctrl-C
+        raise KeyboardInterrupt
+
+    # set explicitly: a shell without job control starts background commands with SIGINT ignored
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        print(f"starting Label Studio {studio.LS_VERSION} on 127.0.0.1:{args.port} (data {data})", flush=True)
+        srv.start(timeout=args.timeout)
+        print(f"Label Studio is up at {srv.url}", flush=True)
+        print(f"  log in as {srv.username}, password in {pw_from}; API token from ${studio.ENV_TOKEN} (not shown)")
+        print(f"  server log {srv.log_path}; Ctrl-C stops it", flush=True)
+        rc = srv.process.wait()
+        print(f"Label Studio exited with code {rc}; last lines of {srv.log_path}:\n{studio._tail(srv.log_path)}",
+              file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("stopping Label Studio", flush=True)
+        return EXIT_OK
+    finally:
+        srv.stop()
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+# -- push / pull ----------------------------------------------------------------------
+
+def _load_source(name: str, schema: Schema):
+    from .. import corpus
+    if name == "current":
+        docs, which = corpus.source_documents()
+        if schema is not SCHEMA:
+            docs = corpus.load_gold(schema=schema) if which == "gold" else corpus.load_pass("pass_a", schema=schema)
+        return docs, which
+    if name == "gold":
+        if not (paths.gold_dir().exists() and any(paths.gold_dir().glob("*.json"))):
+            raise TahalufError(f"the gold is not built yet ({paths.gold_dir()} has no annotation files); "
+                               f"push a pass (--source pass_a) instead")
+        return corpus.load_gold(schema=schema), "gold"
+    if name in ("pass_a", "pass_b"):
+        return corpus.load_pass(name, schema=schema), name
+    p = Path(name)
+    if p.is_dir():
+        return corpus.load_annotations(p, schema=schema, check=False), str(p)
+    raise TahalufError(f"unknown source {name!r}. Available: current, gold, pass_a, pass_b, or a folder of "
+                       f"Label Studio exports")
+
+
+def _push(args: argparse.Namespace) -> int:
+    from .. import studio
+    schema = _schema(args)
+    token = studio.token_from_env()
+    url = (args.url or studio.url_from_env()).rstrip("/")
+    sources, names = [], []
+    for name in args.source or ["current"]:
+        docs, which = _load_source(name, schema)
+        sources.append(docs)
+        names.append(which)
+    gt = args.ground_truth if args.ground_truth is not None else (names == ["gold"] and args.predictions is None)
+    ls = studio.client(url, token)
+    r = studio.push(ls, sources, title=_project(args), schema=schema, model_version=args.predictions,
+                    ground_truth=bool(gt), replace=args.replace, log=print)
+    what = (f"{r.predictions} prediction(s) (model_version {args.predictions!r})" if args.predictions
+            else f"{r.annotations} annotation(s) (ground_truth={bool(gt)})")
+    print(f"pushed {', '.join(names)} to project {r.title!r} (id {r.project_id}, "
+          f"{'created' if r.created else 'config updated'}) at {url}: {r.tasks} task(s), {what}"
+          + (f"; replaced {r.replaced} task(s)" if r.replaced else ""))
+    for name, email in sorted(r.users.items()):
+        if name != email:
+            print(f"  annotator {name!r} is the Label Studio user {email}")
+    return EXIT_OK
+
+
+def _project(args: argparse.Namespace):
+    from .. import studio
+    p = args.project or studio.DEFAULT_PROJECT
+    return int(p) if str(p).isdigit() else p
+
+
+def _pull(args: argparse.Namespace) -> int:
+    from .. import corpus, studio
+    from ..validate import load_speakers
+    schema = _schema(args)
+    token = studio.token_from_env()
+    url = (args.url or studio.url_from_env()).rstrip("/")
+    speakers, found = load_speakers()
+    if found:
+        raise TahalufError("the speaker registry is invalid", found)
+    ls = studio.client(url, token)
+    pulled = studio.pull(ls, _project(args), schema=schema, speakers=speakers, allow_missing=args.allow_missing)
+    report: dict = {"url": url, "project_id": pulled.project_id, "tasks": pulled.tasks,
+                    "annotations": len(pulled.docs), "findings": [f.to_dict() for f in pulled.findings],
+                    "diff": [], "written": [], "unchanged": []}
+    out_dir = args.out or paths.gold_dir()
+    plan = {}
+    if not pulled.findings:
+        several = len({d.doc_id for d in pulled.docs}) < len(pulled.docs)
+        if several and args.out is None:
+            raise TahalufError(
+                "several annotators on one task: the gold holds one annotation per article. Pass --out DIR "
+                "to write one folder per annotator (DIR/<annotator>/<doc_id>.json), e.g. for agreement.")
+        plan = studio.plan_outputs(pulled.docs, out_dir, by_annotator=args.by_annotator or None)
+
+    try:
+        ref_docs, ref_name = corpus.source_documents()
+        ref = {d.doc_id: d for d in ref_docs}
+    except TahalufError as e:
+        ref, ref_name = None, f"nothing (the current annotations do not load: {str(e).splitlines()[0]})"
+    report["diff_against"] = ref_name
+    for d in pulled.docs:
+        changes = studio.diff_documents(ref.get(d.doc_id) if ref else None, d)
+        report["diff"].append({"doc_id": d.doc_id, "annotator": d.annotator,
+                               "changes": [c.to_dict() for c in changes], "lines": [str(c) for c in changes]})
+
+    if not pulled.findings and not args.dry_run:
+        written, same = studio.write_outputs(plan, schema=schema)
+        report["written"] = [str(p) for p in written]
+        report["unchanged"] = [str(p) for p in same]
+
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+    else:
+        print(f"pulled project {pulled.project_id} at {url}: {pulled.tasks} task(s), {len(pulled.docs)} "
+              f"annotation(s) by {len({d.annotator for d in pulled.docs})} annotator(s)")
+        print(f"diff against {ref_name}:")
+        for item in report["diff"]:
+            n = len(item["lines"])
+            print(f"== {item['doc_id']} [{item['annotator']}]: {n} change(s)" if n else
+                  f"== {item['doc_id']} [{item['annotator']}]: no change")
+            for line in item["lines"]:
+                print(f"   {line}")
+        for f in pulled.findings:
+            print(f)
+        if pulled.findings:
+            print(f"{len(pulled.findings)} finding(s): INVALID, nothing written")
+        elif args.dry_run:
+            print(f"valid; dry run, nothing written (would write to {out_dir})")
+        else:
+            print(f"valid; wrote {len(report['written'])} file(s), {len(report['unchanged'])} unchanged, "
+                  f"in {out_dir}")
+    return EXIT_INVALID if pulled.findings else EXIT_OK
+
+
+def _config(args: argparse.Namespace) -> int:
+    from ..fileio import write_atomic
+    from ..labelstudio import labeling_config
+    xml = labeling_config(_schema(args))
+    if args.out is None:
+        sys.stdout.write(xml)
+    else:
+        write_atomic(args.out, xml)
+        print(f"wrote {args.out}")
+    return EXIT_OK
+
+
+command("studio", "Label Studio: install, serve, push the corpus, pull annotations back (validated)",
+        EXAMPLES["serve"])(add_args).run(run)

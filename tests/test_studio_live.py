@@ -1,0 +1,335 @@
+"""Live: a real Label Studio 1.23.2 on 127.0.0.1, driven through `tahaluf studio`.
+
+The module's fixture installs Label Studio into its own virtualenv if it is
+missing (``<repo>/.cache/label-studio-venv``, or ``$TAHALUF_LS_VENV``), starts
+it with ``tahaluf studio serve`` on a free port with a fresh data directory,
+and stops it at the end, also when a test fails. If the server cannot be
+installed or started the tests fail with the reason; they are never skipped.
+
+Commands that write run with ``TAHALUF_ROOT`` pointing at a copy of the
+seeds and annotations, so nothing here can touch the working tree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from tahaluf import corpus, studio
+from tahaluf.errors import TahalufError
+from tahaluf.labelstudio import dumps_tasks, read_export, to_task
+from tahaluf.model import Quote, Span
+from tahaluf.schema import SCHEMA, StanceTarget
+from tahaluf.studio import Change, diff_documents, slug
+
+pytestmark = pytest.mark.live
+
+TOKEN = secrets.token_hex(20)
+PASSWORD = secrets.token_urlsafe(16)
+EXT = SCHEMA.extended(stance_targets=(StanceTarget(
+    "stance_t2", "trial target for the live test: the speaker's stance towards Iraqi sovereignty",
+    required=False),))
+
+
+@dataclass
+class Live:
+    url: str
+    env: dict
+    root: Path
+    data: Path
+    output: list
+    ls: object
+
+    def cli(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "tahaluf", "studio", *args], capture_output=True,
+                              text=True, env=self.env, cwd=cwd or self.root, timeout=300, check=False)
+
+
+def _copy_tree(tmp: Path) -> Path:
+    root = tmp / "repo"
+    shutil.copytree(ROOT / "seeds", root / "seeds")
+    shutil.copytree(ROOT / "annotation", root / "annotation")
+    return root
+
+
+def _listening_address(port: int) -> str | None:
+    """The local address a socket listens on for ``port``, from /proc/net/tcp (no traffic sent)."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        cols = line.split()
+        addr, p = cols[1].split(":")
+        if int(p, 16) == port and cols[3] == "0A":
+            return ".".join(str(int(addr[i:i + 2], 16)) for i in (6, 4, 2, 0))
+    return None
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    t0 = time.monotonic()
+    try:
+        venv = studio.install(log=lambda m: print(m, flush=True))
+    except Exception as e:  # noqa: BLE001 - any failure is the reason the live test fails
+        pytest.fail(f"could not install Label Studio {studio.LS_VERSION}: {e}", pytrace=False)
+    print(f"Label Studio ready in {venv} after {time.monotonic() - t0:.0f} s")
+    tmp = tmp_path_factory.mktemp("live")
+    root = _copy_tree(tmp)
+    data = tmp / "ls-data"
+    port = studio.free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAHALUF_")}
+    env.update(TAHALUF_LS_TOKEN=TOKEN, TAHALUF_LS_PASSWORD=PASSWORD, TAHALUF_LS_URL=url, TAHALUF_ROOT=str(root))
+    proc = subprocess.Popen([sys.executable, "-m", "tahaluf", "studio", "serve", "--port", str(port),
+                             "--data-dir", str(data), "--venv", str(venv), "--timeout", "200"],
+                            env=env, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    output: list[str] = []
+    reader = threading.Thread(target=lambda: output.extend(iter(proc.stdout.readline, "")), daemon=True)
+    reader.start()
+    try:
+        t1 = time.monotonic()
+        while not any("is up at" in ln for ln in output):
+            if proc.poll() is not None or time.monotonic() - t1 > 230:
+                reader.join(5)
+                pytest.fail("`tahaluf studio serve` did not bring Label Studio up "
+                            f"(exit {proc.poll()}):\n{''.join(output)[-4000:]}", pytrace=False)
+            time.sleep(0.5)
+        print(f"Label Studio up after {time.monotonic() - t1:.0f} s")
+        yield Live(url, env, root, data, output, studio.client(url, TOKEN))
+    finally:
+        _stop(proc, data, url)
+
+
+def _stop(proc: subprocess.Popen, data: Path, url: str) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)  # `serve` stops Label Studio, then exits
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+    pidfile = data / "label-studio.pid"
+    if pidfile.exists():  # serve did not clean up: end the server it started, by its id
+        pid = int(pidfile.read_text())
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        raise AssertionError(f"`tahaluf studio serve` left Label Studio (pid {pid}) running; killed it")
+    try:
+        studio._get(f"{url}/health", timeout=2)
+    except OSError:
+        return
+    raise AssertionError(f"Label Studio still answers at {url} after `serve` stopped")
+
+
+@pytest.fixture(scope="module")
+def source():
+    docs, which = corpus.source_documents()
+    assert len(docs) == 5
+    return docs, which
+
+
+def _tasks(ls, title):
+    p = studio.find_project(ls, title)
+    assert p is not None, title
+    return p, list(ls.tasks.list(project=p.id, fields="all"))
+
+
+def _ann_id(a):
+    return a["id"] if isinstance(a, dict) else a.id
+
+
+# -- serve ----------------------------------------------------------------------------
+
+def test_serve_prints_the_url_and_never_the_token(live):
+    out = "".join(live.output)
+    assert f"Label Studio is up at {live.url}" in out
+    assert TOKEN not in out and PASSWORD not in out
+    assert TOKEN not in (live.data / "server.log").read_text(encoding="utf-8", errors="replace")
+    assert _listening_address(int(live.url.rsplit(":", 1)[1])) == "127.0.0.1"
+    assert studio._get(f"{live.url}/api/current-user/whoami", TOKEN)[0] == 200
+    assert studio._get(f"{live.url}/api/current-user/whoami", "not-the-token")[0] == 401
+
+
+# -- push and pull ------------------------------------------------------------------------
+
+def test_push_pull_is_lossless_on_the_whole_corpus(live, source, tmp_path):
+    docs, which = source
+    r = live.cli("push", "--project", "Tahaluf lossless")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"pushed {which} to project 'Tahaluf lossless'" in r.stdout and "5 task(s), 5 annotation(s)" in r.stdout
+    assert TOKEN not in r.stdout + r.stderr
+
+    _, tasks = _tasks(live.ls, "Tahaluf lossless")
+    assert len(tasks) == 5
+    for t in tasks:  # ground truth set on purpose: yes for the gold, no for a pass
+        assert [a["ground_truth"] for a in t.annotations] == [which == "gold"]
+
+    pulled = studio.pull(live.ls, "Tahaluf lossless", speakers=corpus.load_speakers())
+    assert pulled.findings == []
+    assert pulled.docs == docs  # every span, attribute, quote id and annotator
+
+    out = tmp_path / "out"
+    r = live.cli("pull", "--project", "Tahaluf lossless", "--out", str(out))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.count(": no change") == 5 and "wrote 5 file(s), 0 unchanged" in r.stdout
+    for d in docs:
+        assert (out / f"{d.doc_id}.json").read_text(encoding="utf-8") == dumps_tasks([to_task(d)])
+
+    gold = live.root / "annotation" / "gold"
+    before = {f.name: f.read_bytes() for f in gold.glob("*.json")}
+    r = live.cli("pull", "--project", "Tahaluf lossless")  # into the (copied) gold: nothing to change
+    assert r.returncode == 0, r.stdout + r.stderr
+    if which == "gold":
+        assert "wrote 0 file(s), 5 unchanged" in r.stdout
+        assert {f.name: f.read_bytes() for f in gold.glob("*.json")} == before
+
+
+def _untagged_word(doc):
+    """The first plain Arabic word that no entity touches (a valid new entity span)."""
+    for m in re.finditer(r"(?<![\w\u0640])[\u0621-\u064a]{4,}(?![\w\u0640])", doc.text):
+        if m.group().startswith(("لل", "وال", "فال", "بال", "كال", "لال")):
+            continue
+        if not any(e.start < m.end() and m.start() < e.end for e in doc.entities):
+            return Span.of(doc.text, m.start(), m.end(), "LOC")
+    raise AssertionError("no untagged word")
+
+
+def test_extension_scenario_new_target_and_new_entity_arrive_exactly(live, source, tmp_path):
+    docs, _ = source
+    report = studio.push(live.ls, [docs], title="Tahaluf extension", schema=EXT)
+    assert report.created and report.annotations == 5
+    assert 'name="stance_t2"' in live.ls.projects.get(id=report.project_id).label_config
+
+    # an annotator, through the API, adds stance_t2 on one quotation and one new entity
+    doc = docs[0]
+    quote = doc.quotes[1]
+    new_ent = _untagged_word(doc)
+    _, tasks = _tasks(live.ls, "Tahaluf extension")
+    task = next(t for t in tasks if t.data["doc_id"] == doc.doc_id)
+    ann = live.ls.annotations.get(id=_ann_id(task.annotations[0]))
+    result = list(ann.result) + [
+        {"id": quote.quote_id, "from_name": "stance_t2", "to_name": "text", "type": "choices", "origin": "manual",
+         "value": {"start": quote.span.start, "end": quote.span.end, "text": quote.span.text,
+                   "choices": ["AGAINST"]}},
+        {"id": "Zk3_x9Qa", "from_name": "entity", "to_name": "text", "type": "labels", "origin": "manual",
+         "value": {"start": new_ent.start, "end": new_ent.end, "text": new_ent.text, "labels": ["LOC"]}},
+    ]
+    live.ls.annotations.update(id=ann.id, result=result)
+
+    pulled = studio.pull(live.ls, "Tahaluf extension", schema=EXT, speakers=corpus.load_speakers())
+    assert pulled.findings == []
+    by_id = {d.doc_id: d for d in pulled.docs}
+    assert len(by_id) == 5
+    assert diff_documents(doc, by_id[doc.doc_id]) == [
+        Change("+", "entity", new_ent.start, new_ent.end, new="LOC", text=new_ent.text),
+        Change("~", "quote", quote.span.start, quote.span.end, "stance_t2", None, "AGAINST", quote.span.text),
+    ]
+    for d in docs[1:]:
+        assert by_id[d.doc_id] == d
+    want = doc.with_layers(
+        entities=doc.entities + (new_ent,),
+        quotes=tuple(Quote(q.quote_id, q.span, q.quote_type, q.speaker_id, q.cue, q.source,
+                           {**q.stance, "stance_t2": "AGAINST"}) if q is quote else q for q in doc.quotes))
+    assert by_id[doc.doc_id] == want
+
+    # the CLI with the trial target: exit 0, the diff says exactly this, the files hold it
+    out = tmp_path / "ext"
+    r = live.cli("pull", "--project", "Tahaluf extension", "--extra-target", "stance_t2", "--out", str(out))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"== {doc.doc_id} [{doc.annotator}]: 2 change(s)" in r.stdout
+    assert f"+ entity LOC [{new_ent.start},{new_ent.end})" in r.stdout
+    assert "stance_t2: None -> 'AGAINST'" in r.stdout and r.stdout.count(": no change") == 4
+    base = {d.doc_id: d.with_layers(entities=(), quotes=(), doc_stance={}, annotator=None) for d in docs}
+    back, found = read_export(out / f"{doc.doc_id}.json", base, schema=EXT)
+    assert found == [] and back == [want]
+
+    # without the extension the pull refuses and writes nothing
+    out2 = tmp_path / "plain"
+    r = live.cli("pull", "--project", "Tahaluf extension", "--out", str(out2))
+    assert r.returncode == 1
+    assert "[unknown-from-name]" in r.stdout and "stance_t2" in r.stdout and "nothing written" in r.stdout
+    assert not out2.exists()
+
+
+def test_several_annotators_on_one_task_stay_apart(live, source, tmp_path):
+    docs, which = source
+    other = corpus.load_pass("pass_a") if which == "gold" else corpus.load_pass("pass_b")
+    src2 = "pass_a" if which == "gold" else "pass_b"
+    r = live.cli("push", "--project", "Tahaluf agreement", "--source", which, "--source", src2)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "5 task(s), 10 annotation(s)" in r.stdout
+
+    pulled = studio.pull(live.ls, "Tahaluf agreement")
+    assert pulled.findings == []  # (no speaker registry given: pass_b keeps an alias id)
+    key = lambda d: (d.doc_id, d.annotator)
+    assert sorted(pulled.docs, key=key) == sorted(docs + other, key=key)
+
+    gold = live.root / "annotation" / "gold"
+    before = {f.name: f.read_bytes() for f in gold.glob("*.json")}
+    r = live.cli("pull", "--project", "Tahaluf agreement")
+    assert r.returncode == 1 and "several annotators on one task" in r.stderr
+    assert {f.name: f.read_bytes() for f in gold.glob("*.json")} == before
+
+    if which == "gold":  # pass_b has a speaker alias the registry refuses; gold + pass_a validate
+        out = tmp_path / "agreement"
+        r = live.cli("pull", "--project", "Tahaluf agreement", "--out", str(out))
+        assert r.returncode == 0, r.stdout + r.stderr
+        for d in docs + other:
+            f = out / slug(d.annotator) / f"{d.doc_id}.json"
+            assert f.read_text(encoding="utf-8") == dumps_tasks([to_task(d)]), f
+        assert len(list(out.rglob("*.json"))) == 10
+
+
+def test_push_as_predictions_for_preannotation(live):
+    docs = corpus.load_pass("pass_a")
+    r = live.cli("push", "--project", "Tahaluf prelabel", "--source", "pass_a", "--predictions", "pass-a-v1")
+    assert r.returncode == 0, r.stdout + r.stderr
+    p, tasks = _tasks(live.ls, "Tahaluf prelabel")
+    assert live.ls.projects.get(id=p.id).model_version == "pass-a-v1"
+    by_doc = {d.doc_id: d for d in docs}
+    assert sorted(t.data["doc_id"] for t in tasks) == sorted(by_doc)
+    for t in tasks:
+        assert t.annotations in (None, [])
+        preds = [x if isinstance(x, dict) else x.model_dump() for x in t.predictions]
+        assert len(preds) == 1 and preds[0]["model_version"] == "pass-a-v1"
+        assert preds[0]["result"] == to_task(by_doc[t.data["doc_id"]])["annotations"][0]["result"]
+
+
+def test_invalid_annotation_blocks_the_pull_and_push_refuses_to_duplicate(live, source, tmp_path):
+    docs, _ = source
+    doc = docs[4]
+    studio.push(live.ls, [[doc]], title="Tahaluf invalid")
+    _, tasks = _tasks(live.ls, "Tahaluf invalid")
+    ann = live.ls.annotations.get(id=_ann_id(tasks[0].annotations[0]))
+    result = json.loads(json.dumps(list(ann.result)))
+    st = next(r for r in result if r.get("from_name") == "stance_t1")
+    st["value"]["choices"] = ["MAYBE"]
+    result = [r for r in result if not (r.get("from_name") == "speaker_id" and r["id"] == st["id"])]
+    live.ls.annotations.update(id=ann.id, result=result)
+
+    out = tmp_path / "invalid"
+    r = live.cli("pull", "--project", "Tahaluf invalid", "--out", str(out))
+    assert r.returncode == 1
+    assert "[unknown-label]" in r.stdout and "'MAYBE'" in r.stdout
+    assert "[quote-without-speaker]" in r.stdout and "INVALID, nothing written" in r.stdout
+    assert not out.exists()
+
+    with pytest.raises(TahalufError, match="already has tasks"):
+        studio.push(live.ls, [[doc]], title="Tahaluf invalid")
+    rep = studio.push(live.ls, [[doc]], title="Tahaluf invalid", replace=True)
+    assert rep.replaced == 1 and not rep.created
+    pulled = studio.pull(live.ls, "Tahaluf invalid", speakers=corpus.load_speakers())
+    assert pulled.findings == [] and pulled.docs == [doc]
