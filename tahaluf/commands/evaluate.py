@@ -1,0 +1,84 @@
+"""``tahaluf evaluate``: score a submission (JSON Lines) against the reference.
+
+Exit codes: 0 scored; 3 the submission was refused (every problem is listed
+with its location and what was expected); 1 other invalid input (no such
+file, invalid corpus); 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..cli import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, command
+
+
+def _args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("submission", nargs="?",
+                   help="JSON Lines file, one record per article ('-' reads standard input). A relative path "
+                        "that does not exist here is looked up in the repository root.")
+    p.add_argument("--task", choices=("entities", "quotes", "stance"), help="what to score")
+    p.add_argument("--split", choices=("train", "validation", "test", "all"), default="all",
+                   help="the articles the submission covers (default: all)")
+    p.add_argument("--protocol", default=None,
+                   help="label the signature with a protocol instead of the split (e.g. lodo, needs --split all)")
+    p.add_argument("--json", action="store_true", help="print the full result as JSON")
+    p.add_argument("--per-doc", action="store_true", help="print the per-article breakdown")
+    p.add_argument("--missing-stance", choices=("refuse", "wrong"), default="refuse",
+                   help="a reference stance item with no prediction: refuse the submission (default) or count it wrong")
+    p.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (0: no intervals)")
+    p.add_argument("--seed", type=int, default=12345, help="bootstrap seed")
+    p.add_argument("--modes-table", action="store_true",
+                   help="print the table of what each entity match mode scores (README) and exit")
+
+
+def _resolve(path: str) -> Path:
+    p = Path(path)
+    if p.exists() or p.is_absolute():
+        return p
+    from ..paths import root
+    q = root() / p
+    return q if q.exists() else p
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..scoring import evaluate
+    from ..scoring.metrics import Bootstrap
+    from ..scoring.report import modes_table, render
+    from ..submission import SubmissionRefused
+    if args.modes_table:
+        print(modes_table())
+        return EXIT_OK
+    if not args.submission or not args.task:
+        print("error: evaluate needs SUBMISSION and --task (or --modes-table)", file=sys.stderr)
+        return EXIT_USAGE
+    if args.protocol and args.split != "all":
+        print("error: --protocol labels predictions for every article; use it with --split all", file=sys.stderr)
+        return EXIT_USAGE
+    from ..corpus import source_documents
+    docs, reference = source_documents()
+    boot = Bootstrap(resamples=args.resamples, seed=args.seed) if args.resamples > 0 else None
+    try:
+        if args.submission == "-":
+            res = evaluate(task=args.task, split=args.split, docs=docs, reference=reference, protocol=args.protocol,
+                           bootstrap=boot, missing=args.missing_stance, name="<stdin>", text=sys.stdin.read())
+        else:
+            res = evaluate(_resolve(args.submission), task=args.task, split=args.split, docs=docs,
+                           reference=reference, protocol=args.protocol, bootstrap=boot, missing=args.missing_stance,
+                           name=args.submission)
+    except SubmissionRefused as e:
+        print(f"refused: {e}", file=sys.stderr)
+        return EXIT_REFUSED
+    if args.json:
+        print(json.dumps(res, ensure_ascii=False, indent=1))
+    else:
+        if reference != "gold":
+            print(f"note: scored against annotation {reference} (no adjudicated gold yet)", file=sys.stderr)
+        print(render(res, per_doc=args.per_doc))
+    return EXIT_OK
+
+
+command("evaluate", "score a submission (JSON Lines) for entities, quotes or stance",
+        "tahaluf evaluate baselines/entities-majority/lodo.jsonl --task entities --protocol lodo")(_args).run(run)

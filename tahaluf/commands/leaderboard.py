@@ -1,0 +1,49 @@
+"""``tahaluf leaderboard``: regenerate baselines/LEADERBOARD.md, leaderboard.json and the plots.
+
+Reads every ``baselines/*/results.json``; prints the leaderboard tables.
+``--check`` writes nothing and exits 1 if the files on disk differ from what
+would be generated; ``--dry-run`` only prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..cli import EXIT_INVALID, EXIT_OK, command
+
+
+def _args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dir", type=Path, default=None,
+                   help="folder with <system>/results.json; the leaderboard is written there (default: baselines/)")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--dry-run", action="store_true", help="print the tables, write nothing")
+    group.add_argument("--check", action="store_true",
+                       help="write nothing; exit 1 if the files on disk are not what would be generated")
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from ..baselines.leaderboard import build, collect, render, tables, write
+    from ..paths import baselines_dir
+    folder = args.dir or baselines_dir()
+    if args.dry_run:
+        print(tables(build(collect(folder))))
+        return EXIT_OK
+    files = render(folder)
+    if args.check:
+        stale = [rel for rel, data in files.items()
+                 if not (folder / rel).exists() or (folder / rel).read_bytes() != data]
+        for rel in stale:
+            print(f"stale: {folder / rel} (run `tahaluf leaderboard`)", file=sys.stderr)
+        return EXIT_INVALID if stale else EXIT_OK
+    write(folder, files)
+    print(tables(json.loads(files["leaderboard.json"])))
+    print(f"wrote {', '.join(sorted(files))} in {folder}", file=sys.stderr)
+    return EXIT_OK
+
+
+command("leaderboard", "regenerate baselines/LEADERBOARD.md, leaderboard.json and plots; print the tables",
+        "tahaluf leaderboard --dry-run")(_args).run(run)

@@ -1,0 +1,342 @@
+"""Entity scoring: strict span+type P/R/F1 and nervaluate's four match schemas.
+
+Spans are ``(start, end, type)`` integer triples with exclusive ends, per
+document, in character space (submissions with character spans) or in token
+space (BIO submissions: positions in the document's token list). Everything
+below is the same in both spaces.
+
+Strict (seqeval ``mode="strict"``, CoNLL)
+    A predicted entity is a true positive iff a reference entity has the same
+    start, end and type. Micro P/R/F1 sum the counts over types; macro averages
+    the per-type scores over the types found in the reference or the
+    predictions; per-type scores are reported for every type of the schema
+    (``null`` for a type that occurs on neither side). Computed with integer
+    keys and ``numpy.isin``; on BIO input this equals seqeval's
+    ``mode="strict", scheme=IOB2`` (``tests/test_parity.py``).
+
+nervaluate's schemas (SemEval-2013 Task 9.1; nervaluate 1.x, same greedy order)
+    Predictions are visited in order (sorted by offsets); each takes the first
+    still-unmatched reference entity that fits, and each reference entity is
+    used at most once:
+
+    ``strict``   correct: same boundaries and type; incorrect: overlaps a reference entity otherwise
+    ``exact``    correct: same boundaries, any type; incorrect: overlaps otherwise
+    ``partial``  correct: same boundaries, any type; partial: overlaps otherwise
+    ``ent_type`` correct: overlaps with the same type (closest boundaries win); incorrect: overlaps with another type
+
+    A prediction that overlaps nothing is *spurious*, a reference entity left
+    unmatched is *missed*. ``possible = correct + incorrect + partial + missed``,
+    ``actual = correct + incorrect + partial + spurious``; precision is
+    ``correct / actual`` (``(correct + 0.5 partial) / actual`` for ``partial``
+    and ``ent_type``), recall likewise over ``possible``. Per-type counts
+    rerun the schema on the entities of that type only, as nervaluate does.
+    One difference: here any overlap counts; nervaluate (``min_overlap_percentage=1``)
+    needs the overlap to cover at least 1% of the reference span, which only
+    differs for spans longer than 100 units.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .metrics import DEFAULT_BOOTSTRAP, Bootstrap, f_from_pr, prf, rnd, safe_div
+
+#: nervaluate's schemas, in its order.
+MODES: tuple[str, ...] = ("strict", "exact", "partial", "ent_type")
+#: count columns of a mode
+COUNT_KEYS: tuple[str, ...] = ("correct", "incorrect", "partial", "missed", "spurious")
+#: schemas whose precision/recall give half credit to partial matches
+HALF_CREDIT = {"partial", "ent_type"}
+
+Spans = Sequence[tuple[int, int, int]]
+
+
+def _flat(spans: Spans) -> bool:
+    return all(spans[i][0] >= spans[i - 1][1] for i in range(1, len(spans)))
+
+
+def greedy_counts(mode: str, gold: Spans, pred: Spans) -> tuple[int, int, int, int, int]:
+    """nervaluate's strategy ``mode`` on one document: (correct, incorrect, partial, missed, spurious).
+
+    ``gold`` and ``pred`` are sorted lists of ``(start, end, type)``.
+    """
+    c = i = p = s = 0
+    matched = [False] * len(gold)
+    flat = _flat(gold)
+    ends = [g[1] for g in gold]
+    starts = [g[0] for g in gold]
+    for ps, pe, pt in pred:
+        if flat:  # the reference entities that can overlap form one run
+            lo = bisect.bisect_right(ends, ps)
+            hi = bisect.bisect_left(starts, pe)
+        else:
+            lo, hi = 0, len(gold)
+        if mode == "ent_type":
+            best = None
+            best_d = None
+            other = None
+            for k in range(lo, hi):
+                if matched[k]:
+                    continue
+                gs, ge, gt = gold[k]
+                if gs < pe and ps < ge:
+                    if gt == pt:
+                        d = abs(ps - gs) + abs(pe - ge)
+                        if best_d is None or d < best_d:
+                            best, best_d = k, d
+                    elif other is None:
+                        other = k
+            if best is not None:
+                c += 1
+                matched[best] = True
+            elif other is not None:
+                i += 1
+                matched[other] = True
+            else:
+                s += 1
+            continue
+        hit = None
+        near = None
+        for k in range(lo, hi):
+            if matched[k]:
+                continue
+            gs, ge, gt = gold[k]
+            if mode == "partial":
+                if gs < pe and ps < ge:
+                    if gs == ps and ge == pe:
+                        hit = k
+                        break
+                    if near is None:
+                        near = k
+                continue
+            if gs == ps and ge == pe and (mode == "exact" or gt == pt):
+                hit = k
+                break
+            if near is None and gs < pe and ps < ge:
+                near = k
+        if hit is not None:
+            c += 1
+            matched[hit] = True
+        elif near is not None:
+            if mode == "partial":
+                p += 1
+            else:
+                i += 1
+            matched[near] = True
+        else:
+            s += 1
+    m = matched.count(False)
+    return c, i, p, m, s
+
+
+@dataclass
+class DocCounts:
+    """The counts of one document.
+
+    ``strict``: ``(n_types, 3)`` true positives, predicted, reference per type
+    (set matching). ``modes``: ``(4, 1 + n_types, 5)`` nervaluate counts per
+    schema; row 0 is overall, row ``1 + k`` type ``k``.
+    """
+
+    strict: np.ndarray
+    modes: np.ndarray | None
+
+
+def strict_counts(gold: Spans, pred: Spans, n_types: int) -> np.ndarray:
+    """Per-type (tp, n_pred, n_gold) by exact set matching, vectorised."""
+    g = np.unique(np.asarray(gold, dtype=np.int64).reshape(-1, 3), axis=0)
+    p = np.unique(np.asarray(pred, dtype=np.int64).reshape(-1, 3), axis=0)
+    out = np.zeros((n_types, 3), dtype=np.int64)
+    if len(g) and len(p):
+        width = int(max(g[:, 1].max(), p[:, 1].max())) + 1
+        kg = (g[:, 0] * width + g[:, 1]) * n_types + g[:, 2]
+        kp = (p[:, 0] * width + p[:, 1]) * n_types + p[:, 2]
+        out[:, 0] = np.bincount(p[np.isin(kp, kg), 2], minlength=n_types)
+    if len(p):
+        out[:, 1] = np.bincount(p[:, 2], minlength=n_types)
+    if len(g):
+        out[:, 2] = np.bincount(g[:, 2], minlength=n_types)
+    return out
+
+
+def doc_counts(gold: Spans, pred: Spans, n_types: int, *, modes: bool = True) -> DocCounts:
+    gold = sorted(gold)
+    pred = sorted(pred)
+    strict = strict_counts(gold, pred, n_types)
+    if not modes:
+        return DocCounts(strict, None)
+    out = np.zeros((len(MODES), 1 + n_types, 5), dtype=np.int64)
+    by_type_g = [[x for x in gold if x[2] == t] for t in range(n_types)]
+    by_type_p = [[x for x in pred if x[2] == t] for t in range(n_types)]
+    for mi, mode in enumerate(MODES):
+        out[mi, 0] = greedy_counts(mode, gold, pred)
+        for t in range(n_types):
+            if by_type_g[t] or by_type_p[t]:
+                out[mi, 1 + t] = greedy_counts(mode, by_type_g[t], by_type_p[t])
+    return DocCounts(strict, out)
+
+
+# -- metrics from counts ---------------------------------------------------------
+
+def _mode_prf(counts: np.ndarray, mode: str):
+    """P, R, F from nervaluate counts (last axis = COUNT_KEYS), vectorised."""
+    c, i, p, m, s = (counts[..., k] for k in range(5))
+    actual = c + i + p + s
+    possible = c + i + p + m
+    credit = c + 0.5 * p if mode in HALF_CREDIT else c
+    prec = safe_div(credit, actual)
+    rec = safe_div(credit, possible)
+    return prec, rec, f_from_pr(prec, rec)
+
+
+def _macro(strict: np.ndarray):
+    """Macro P, R, F over types present on either side; ``strict`` (..., n_types, 3)."""
+    tp, npred, ngold = strict[..., 0], strict[..., 1], strict[..., 2]
+    p, r, f = prf(tp, npred, ngold)
+    present = (npred + ngold) > 0
+    k = present.sum(axis=-1)
+    return (safe_div((p * present).sum(axis=-1), k), safe_div((r * present).sum(axis=-1), k),
+            safe_div((f * present).sum(axis=-1), k))
+
+
+def summarise(per_doc: list[DocCounts], labels: Sequence[str], *, bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP,
+              doc_ids: Sequence[str] = ()) -> dict:
+    """The entity report (see :mod:`tahaluf.scoring` for its keys) from per-document counts."""
+    n_types = len(labels)
+    strict = np.stack([d.strict for d in per_doc]) if per_doc else np.zeros((0, n_types, 3), np.int64)
+    tot = strict.sum(axis=0)
+    tp, npred, ngold = int(tot[:, 0].sum()), int(tot[:, 1].sum()), int(tot[:, 2].sum())
+    p, r, f = prf(tp, npred, ngold)
+    mp, mr, mf = _macro(tot)
+
+    def ci(metric):
+        return bootstrap.interval(strict, metric) if bootstrap else None
+
+    micro_f = lambda s: prf(s[..., 0].sum(-1), s[..., 1].sum(-1), s[..., 2].sum(-1))[2]
+    out: dict = {
+        "n_docs": len(per_doc),
+        "n_gold": ngold,
+        "n_pred": npred,
+        "strict": {
+            "micro": {"precision": float(p), "recall": float(r), "f1": float(f), "tp": tp,
+                      "fp": npred - tp, "fn": ngold - tp, "ci95": {"f1": ci(micro_f)}},
+            "macro": {"precision": float(mp), "recall": float(mr), "f1": float(mf),
+                      "ci95": {"f1": ci(lambda s: _macro(s)[2])}},
+            "per_type": {},
+        },
+    }
+    for k, label in enumerate(labels):
+        t_tp, t_pred, t_gold = (int(x) for x in tot[k])
+        if t_pred + t_gold == 0:
+            out["strict"]["per_type"][label] = {"precision": None, "recall": None, "f1": None,
+                                                "tp": 0, "fp": 0, "fn": 0, "n_gold": 0}
+            continue
+        tp_, tr_, tf_ = prf(t_tp, t_pred, t_gold)
+        out["strict"]["per_type"][label] = {"precision": float(tp_), "recall": float(tr_), "f1": float(tf_),
+                                            "tp": t_tp, "fp": t_pred - t_tp, "fn": t_gold - t_tp,
+                                            "n_gold": t_gold}
+    if per_doc and per_doc[0].modes is not None:
+        modes = np.stack([d.modes for d in per_doc])
+        mtot = modes.sum(axis=0)
+        out["modes"] = {}
+        for mi, mode in enumerate(MODES):
+            row = mtot[mi, 0]
+            mp_, mr_, mf_ = _mode_prf(row, mode)
+            block = {k: int(v) for k, v in zip(COUNT_KEYS, row)}
+            block["possible"] = int(row[0] + row[1] + row[2] + row[3])
+            block["actual"] = int(row[0] + row[1] + row[2] + row[4])
+            block.update({"precision": float(mp_), "recall": float(mr_), "f1": float(mf_)})
+            block["ci95"] = {"f1": bootstrap.interval(modes[:, mi, 0], lambda s, m=mode: _mode_prf(s, m)[2])
+                             if bootstrap else None}
+            per_type = {}
+            for k, label in enumerate(labels):
+                trow = mtot[mi, 1 + k]
+                if not trow.any():
+                    continue
+                tp_, tr_, tf_ = _mode_prf(trow, mode)
+                per_type[label] = {**{kk: int(v) for kk, v in zip(COUNT_KEYS, trow)},
+                                   "precision": float(tp_), "recall": float(tr_), "f1": float(tf_)}
+            block["per_type"] = per_type
+            out["modes"][mode] = block
+    # per-article breakdown
+    per = {}
+    for j, doc_id in enumerate(doc_ids):
+        s = strict[j].sum(axis=0)
+        dp, dr, df = prf(s[0], s[1], s[2])
+        entry = {"n_gold": int(s[2]), "n_pred": int(s[1]), "tp": int(s[0]),
+                 "strict_f1": float(df), "strict_precision": float(dp), "strict_recall": float(dr)}
+        if per_doc[j].modes is not None:
+            for mi, mode in enumerate(MODES):
+                entry[f"{mode}_f1"] = float(_mode_prf(per_doc[j].modes[mi, 0], mode)[2])
+        per[doc_id] = entry
+    out["per_doc"] = per
+    return rnd(out)
+
+
+def score_spans(gold_docs: Sequence[Spans], pred_docs: Sequence[Spans], labels: Sequence[str], *,
+                modes: bool = True, bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP,
+                doc_ids: Sequence[str] = ()) -> dict:
+    """Score per-document span lists (``(start, end, type_index)``) against the reference."""
+    if len(gold_docs) != len(pred_docs):
+        raise ValueError("gold and predictions have a different number of documents")
+    per_doc = [doc_counts(g, p, len(labels), modes=modes) for g, p in zip(gold_docs, pred_docs)]
+    return summarise(per_doc, labels, bootstrap=bootstrap, doc_ids=doc_ids)
+
+
+# -- seqeval-compatible fast path ---------------------------------------------------
+
+def strict_bio(gold: Sequence[Sequence], pred: Sequence[Sequence], schema=None) -> dict:
+    """seqeval-equivalent strict IOB2 scores for lists of tag sequences (one per sentence).
+
+    Returns ``{"micro": {...}, "macro": {...}, "per_type": {...}}`` with the
+    numbers ``seqeval.metrics.classification_report(..., mode="strict",
+    scheme=IOB2)`` gives. Vectorised: the sentences are concatenated, decoded
+    with :func:`tahaluf.scoring.bio.decode` and matched as integer keys.
+    """
+    from itertools import chain
+
+    from ..schema import SCHEMA
+    from .bio import TagSet, decode, sentence_starts
+    tagset = TagSet(schema or SCHEMA)
+    if len(gold) != len(pred):
+        raise ValueError(f"{len(gold)} reference sentences but {len(pred)} predicted")
+    lg = np.fromiter(map(len, gold), dtype=np.int64, count=len(gold))
+    lp = np.fromiter(map(len, pred), dtype=np.int64, count=len(pred))
+    if (lg != lp).any():
+        k = int(np.flatnonzero(lg != lp)[0])
+        raise ValueError(f"sentence {k}: {lg[k]} reference tags but {lp[k]} predicted")
+    starts = sentence_starts(lg)
+    total = int(lg.sum())
+
+    def ids(seqs, where):
+        try:  # fast path: tag strings, no intermediate list
+            return np.fromiter(map(tagset.index.__getitem__, chain.from_iterable(seqs)), dtype=np.int64, count=total)
+        except (KeyError, TypeError):
+            return tagset.encode(list(chain.from_iterable(seqs)), where)
+
+    g_ids = ids(gold, "reference")
+    p_ids = ids(pred, "prediction")
+    n_types = len(tagset.labels)
+    gs, ge, gt = decode(g_ids, starts)
+    ps, pe, pt = decode(p_ids, starts)
+    width = len(g_ids) + 1
+    kg = (gs * width + ge) * n_types + gt
+    kp = (ps * width + pe) * n_types + pt
+    hit = np.isin(kp, kg)
+    tp_t = np.bincount(pt[hit], minlength=n_types)
+    np_t = np.bincount(pt, minlength=n_types)
+    ng_t = np.bincount(gt, minlength=n_types)
+    tot = np.stack([tp_t, np_t, ng_t], axis=1)
+    p, r, f = prf(tp_t.sum(), np_t.sum(), ng_t.sum())
+    mp, mr, mf = _macro(tot)
+    tp_, tr_, tf_ = prf(tp_t, np_t, ng_t)
+    per_type = {lab: {"precision": float(tp_[k]), "recall": float(tr_[k]), "f1": float(tf_[k]),
+                      "support": int(ng_t[k])}
+                for k, lab in enumerate(tagset.labels) if np_t[k] + ng_t[k] > 0}
+    return {"micro": {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(ng_t.sum())},
+            "macro": {"precision": float(mp), "recall": float(mr), "f1": float(mf)},
+            "per_type": per_type}

@@ -1,0 +1,143 @@
+"""Counts, precision/recall/F1, the document bootstrap and score signatures.
+
+Scores are always computed from additive counts kept per document (spaCy's
+``PRFScore``, sacrebleu's sufficient statistics): totals are sums over
+documents, and a bootstrap resample is a weighted sum of the same per-document
+counts. Nothing is averaged over documents.
+
+Division by zero
+    A precision, recall or F1 whose denominator is zero is ``0.0`` (seqeval's
+    and scikit-learn's ``zero_division=0``). Macro averages skip classes that
+    occur neither in the reference nor in the predictions (seqeval's
+    ``unique_labels``); such a class reports ``null`` scores.
+
+Bootstrap
+    :class:`Bootstrap` draws ``resamples`` samples of the evaluated documents
+    with replacement (a fixed ``numpy`` seed), sums each sample's counts and
+    recomputes the metric; the interval is the percentile interval at
+    ``level``. Whole documents are resampled because the quotations and
+    mentions of one article are not independent. With one document the
+    interval is a point; with none it is ``null``.
+
+Signatures
+    :func:`signature` makes the sacrebleu-style string that travels with every
+    score: ``tahaluf|task:entities|mode:strict|space:char|split:test|ref:gold|data:1a2b3c4d5e6f|v:0.1.0``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .. import __version__
+
+#: Decimal places kept in results; keeps files byte-identical across platforms.
+DIGITS = 6
+
+
+def rnd(x):
+    """Round a float (or nested lists/dicts of floats) to :data:`DIGITS`; ints and None pass."""
+    if isinstance(x, (float, np.floating)):
+        return round(float(x), DIGITS)
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, dict):
+        return {k: rnd(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [rnd(v) for v in x]
+    return x
+
+
+def safe_div(num, den):
+    """``num / den`` elementwise, 0 where ``den`` is 0 (works on scalars and arrays)."""
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    out = np.divide(num, np.where(den == 0, 1.0, den))
+    out = np.where(den == 0, 0.0, out)
+    return out if out.ndim else float(out)
+
+
+def f_from_pr(p, r):
+    """F1 from precision and recall as seqeval computes it: ``2PR / (P + R)``, 0 if both are 0."""
+    p = np.asarray(p, dtype=float)
+    r = np.asarray(r, dtype=float)
+    out = safe_div(2 * p * r, p + r)
+    return out
+
+
+def prf(tp, n_pred, n_gold) -> tuple:
+    """Precision, recall, F1 from true positives, predicted and reference counts."""
+    p = safe_div(tp, n_pred)
+    r = safe_div(tp, n_gold)
+    return p, r, f_from_pr(p, r)
+
+
+def prf_dict(tp: int, n_pred: int, n_gold: int) -> dict:
+    p, r, f = prf(tp, n_pred, n_gold)
+    return {"precision": float(p), "recall": float(r), "f1": float(f),
+            "tp": int(tp), "fp": int(n_pred - tp), "fn": int(n_gold - tp)}
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    """Percentile bootstrap over documents (see the module docstring)."""
+
+    resamples: int = 1000
+    seed: int = 12345
+    level: float = 0.95
+
+    def weights(self, n_docs: int) -> np.ndarray:
+        """``(resamples, n_docs)`` counts: how often each document is drawn in each sample.
+
+        The same for every metric of a result (paired intervals); cached."""
+        return _weights(self.resamples, self.seed, n_docs)
+
+    def interval(self, per_doc: np.ndarray, metric: Callable[[np.ndarray], np.ndarray]) -> list | None:
+        """The interval of ``metric`` over resampled sums of ``per_doc`` counts.
+
+        ``per_doc`` has shape ``(n_docs, ...)``; ``metric`` maps summed counts of
+        shape ``(resamples, ...)`` to one value per resample.
+        """
+        per_doc = np.asarray(per_doc, dtype=float)
+        n = per_doc.shape[0]
+        if n == 0:
+            return None
+        sums = np.tensordot(self.weights(n), per_doc, axes=([1], [0]))
+        values = np.asarray(metric(sums), dtype=float)
+        alpha = (1 - self.level) / 2
+        lo, hi = np.quantile(values, [alpha, 1 - alpha])
+        return [round(float(lo), DIGITS), round(float(hi), DIGITS)]
+
+    def to_dict(self) -> dict:
+        return {"resamples": self.resamples, "seed": self.seed, "level": self.level, "unit": "document"}
+
+
+@lru_cache(maxsize=8)
+def _weights(resamples: int, seed: int, n_docs: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, n_docs, size=(resamples, n_docs))
+    w = np.zeros((resamples, n_docs), dtype=np.float64)
+    np.add.at(w, (np.repeat(np.arange(resamples), n_docs), idx.ravel()), 1)
+    w.setflags(write=False)
+    return w
+
+
+DEFAULT_BOOTSTRAP = Bootstrap()
+
+
+def signature(task: str, mode: str, *, split: str | None = None, protocol: str | None = None,
+              ref: str = "", data: str = "", space: str | None = None, extra: tuple[tuple[str, str], ...] = ()) -> str:
+    """The score's signature: task, match mode, split or protocol, reference, data hash, version."""
+    parts = ["tahaluf", f"task:{task}", f"mode:{mode}"]
+    if space:
+        parts.append(f"space:{space}")
+    parts += [f"{k}:{v}" for k, v in extra]
+    if protocol:
+        parts.append(f"protocol:{protocol}")
+    else:
+        parts.append(f"split:{split or 'all'}")
+    parts += [f"ref:{ref or 'unknown'}", f"data:{data or 'unknown'}", f"v:{__version__}"]
+    return "|".join(parts)

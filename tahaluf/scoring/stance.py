@@ -1,0 +1,121 @@
+"""Stance scoring over the reference quotations.
+
+Items are the reference quotations of the evaluated documents, one per
+(quotation, stance target): the task is to label a given quotation, so the
+item set is fixed by the reference. A submission must label every item; a
+missing item is refused (``missing="refuse"``, the default) or, if asked
+(``missing="wrong"``), counted as a prediction of no class: an error for
+accuracy and a false negative of the reference class.
+
+Reported
+    ``macro_f1``: mean F1 over FAVOR, AGAINST and NONE, skipping a class that
+    occurs neither in the reference nor in the predictions (its F1 is
+    undefined, as seqeval and ``unique_labels`` do); ``f_avg``: SemEval-2016
+    Task 6's official score, the mean F1 of FAVOR and AGAINST (over those of
+    the two that are defined); ``accuracy``; per-class precision/recall/F1;
+    the confusion matrix (rows reference, columns prediction, the last
+    column ``MISSING``). Bootstrap intervals resample documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from ..schema import SCHEMA, Schema
+from .metrics import DEFAULT_BOOTSTRAP, Bootstrap, prf, rnd, safe_div
+
+MISSING = "MISSING"
+#: the classes SemEval-2016's F_avg averages
+F_AVG_CLASSES = ("FAVOR", "AGAINST")
+
+
+def doc_confusion(gold: Mapping[tuple[str, str], str], pred: Mapping[tuple[str, str], str | None],
+                  labels: Sequence[str]) -> np.ndarray:
+    """``(len(labels), len(labels) + 1)`` counts; the last column counts missing predictions."""
+    idx = {lab: i for i, lab in enumerate(labels)}
+    m = np.zeros((len(labels), len(labels) + 1), dtype=np.int64)
+    for item, g in gold.items():
+        p = pred.get(item)
+        m[idx[g], idx[p] if p is not None else len(labels)] += 1
+    return m
+
+
+def _class_prf(m: np.ndarray):
+    """Per-class P, R, F and whether the class is defined; ``m`` (..., L, L + 1)."""
+    n = m.shape[-2]
+    diag = np.diagonal(m[..., :, :n], axis1=-2, axis2=-1)
+    npred = m[..., :, :n].sum(axis=-2)
+    ngold = m.sum(axis=-1)
+    p, r, f = prf(diag, npred, ngold)
+    return p, r, f, (npred + ngold) > 0
+
+
+def _mean_defined(values: np.ndarray, defined: np.ndarray, cols: Sequence[int] | None = None):
+    if cols is not None:
+        values = values[..., cols]
+        defined = defined[..., cols]
+    return safe_div((values * defined).sum(axis=-1), defined.sum(axis=-1))
+
+
+def summarise(per_doc: np.ndarray, labels: Sequence[str], *, bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP,
+              doc_ids: Sequence[str] = ()) -> dict:
+    per_doc = np.asarray(per_doc, dtype=np.int64).reshape(-1, len(labels), len(labels) + 1)
+    tot = per_doc.sum(axis=0)
+    favg_cols = [labels.index(c) for c in F_AVG_CLASSES if c in labels]
+
+    def macro(m):
+        _, _, f, d = _class_prf(m)
+        return _mean_defined(f, d)
+
+    def favg(m):
+        _, _, f, d = _class_prf(m)
+        return _mean_defined(f, d, favg_cols)
+
+    def acc(m):
+        n = len(labels)
+        return safe_div(np.trace(m[..., :, :n], axis1=-2, axis2=-1), m.sum(axis=(-2, -1)))
+
+    p, r, f, d = _class_prf(tot)
+    ci = (lambda fn: bootstrap.interval(per_doc, fn)) if bootstrap else (lambda fn: None)
+    out = {
+        "n_docs": int(per_doc.shape[0]),
+        "n_items": int(tot.sum()),
+        "n_missing": int(tot[:, -1].sum()),
+        "macro_f1": float(macro(tot)),
+        "f_avg": float(favg(tot)),
+        "accuracy": float(acc(tot)),
+        "ci95": {"macro_f1": ci(macro), "f_avg": ci(favg), "accuracy": ci(acc)},
+        "per_class": {
+            lab: ({"precision": float(p[k]), "recall": float(r[k]), "f1": float(f[k])} if d[k]
+                  else {"precision": None, "recall": None, "f1": None})
+            | {"support": int(tot[k].sum()), "n_pred": int(tot[:, k].sum())}
+            for k, lab in enumerate(labels)
+        },
+        "confusion": {"rows": "reference", "columns": list(labels) + [MISSING],
+                      "labels": list(labels), "matrix": tot.tolist()},
+    }
+    out["per_doc"] = {doc_id: {"n_items": int(per_doc[j].sum()), "macro_f1": float(macro(per_doc[j])),
+                               "accuracy": float(acc(per_doc[j]))}
+                      for j, doc_id in enumerate(doc_ids)}
+    return rnd(out)
+
+
+def score_stance(gold_docs: Sequence[Mapping[tuple[str, str], str]],
+                 pred_docs: Sequence[Mapping[tuple[str, str], str | None]], *, schema: Schema = SCHEMA,
+                 bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, doc_ids: Sequence[str] = ()) -> dict:
+    """Score per-document ``{(quote_id, target): label}`` maps; the reference fixes the items."""
+    labels = list(schema.stance_labels)
+    per_doc = np.stack([doc_confusion(g, p, labels) for g, p in zip(gold_docs, pred_docs)]) \
+        if gold_docs else np.zeros((0, len(labels), len(labels) + 1), np.int64)
+    out = summarise(per_doc, labels, bootstrap=bootstrap, doc_ids=doc_ids)
+    targets = sorted({t for g in gold_docs for (_, t) in g})
+    if len(targets) > 1:
+        out["per_target"] = {}
+        for t in targets:
+            sub = np.stack([doc_confusion({k: v for k, v in g.items() if k[1] == t}, p, labels)
+                            for g, p in zip(gold_docs, pred_docs)])
+            s = summarise(sub, labels, bootstrap=None)
+            out["per_target"][t] = {k: s[k] for k in ("n_items", "macro_f1", "f_avg", "accuracy")}
+    return out
