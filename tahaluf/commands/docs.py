@@ -38,7 +38,7 @@ def _run(args: str) -> str:
 def regenerate(text: str) -> str:
     def repl(m: re.Match) -> str:
         body = _run(m["args"]).rstrip("\n") + "\n"
-        if "--markdown" not in m["args"]:
+        if "--markdown" not in m["args"] and not m["name"].endswith("-md"):
             body = f"```text\n{body}```\n"
         return m.group(1) + body + m.group(5)
     return _BLOCK.sub(repl, text)
