@@ -53,7 +53,7 @@ def split_of(doc_id: str) -> str:
 
 def fold_of(doc_id: str, seeds_dir: Path | None = None) -> int:
     """Fold number for leave-one-document-out: the article's position in the corpus."""
-    return seeds.doc_ids(seeds_dir).index(doc_id)
+    return seeds.doc_position(doc_id, seeds_dir)
 
 
 def load_annotations(folder: Path, *, schema: Schema = SCHEMA, check: bool = True) -> list[Document]:
@@ -75,8 +75,8 @@ def load_annotations(folder: Path, *, schema: Schema = SCHEMA, check: bool = Tru
         docs += ds
     if check and found:
         raise TahalufError(f"{folder}: the annotations are invalid (run `tahaluf validate`)", found)
-    order = list(bases)
-    return sorted(docs, key=lambda d: order.index(d.doc_id))
+    order = {doc_id: i for i, doc_id in enumerate(bases)}
+    return sorted(docs, key=lambda d: order[d.doc_id])
 
 
 def load_gold(*, schema: Schema = SCHEMA) -> list[Document]:

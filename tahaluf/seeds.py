@@ -38,17 +38,46 @@ def metadata_path(seeds_dir: Path | None = None) -> Path:
 
 
 def load_metadata(seeds_dir: Path | None = None) -> dict[str, dict[str, Any]]:
-    """doc_id -> metadata record, in corpus order."""
-    p = metadata_path(seeds_dir)
+    """doc_id -> metadata record, in corpus order.
+
+    Parsed once per version of the file (cached on path, size and mtime), so
+    per-document look-ups stay linear in the corpus size. Callers get a shallow
+    copy and must not modify the records.
+    """
+    p = metadata_path(seeds_dir).resolve()
     try:
-        data = json.loads(read_text(p))
+        st = p.stat()
+    except OSError as e:
+        raise TahalufError(f"{p}: cannot read the seeds metadata: {e}") from e
+    return dict(_parse_metadata(str(p), st.st_size, st.st_mtime_ns))
+
+
+@lru_cache(maxsize=8)
+def _parse_metadata(path: str, size: int, mtime_ns: int) -> dict[str, dict[str, Any]]:
+    try:
+        data = json.loads(read_text(path))
         return {r["doc_id"]: r for r in data["documents"]}
     except (OSError, ValueError, KeyError, TypeError) as e:
-        raise TahalufError(f"{p}: cannot read the seeds metadata: {e}") from e
+        raise TahalufError(f"{path}: cannot read the seeds metadata: {e}") from e
 
 
 def doc_ids(seeds_dir: Path | None = None) -> list[str]:
     return list(load_metadata(seeds_dir))
+
+
+def doc_position(doc_id: str, seeds_dir: Path | None = None) -> int:
+    """The article's position in the corpus (constant time after the first call)."""
+    p = metadata_path(seeds_dir).resolve()
+    st = p.stat()
+    pos = _positions(str(p), st.st_size, st.st_mtime_ns)
+    if doc_id not in pos:
+        raise TahalufError(f"unknown document {doc_id!r}. Available: {', '.join(list(pos)[:10])}")
+    return pos[doc_id]
+
+
+@lru_cache(maxsize=8)
+def _positions(path: str, size: int, mtime_ns: int) -> dict[str, int]:
+    return {d: i for i, d in enumerate(_parse_metadata(path, size, mtime_ns))}
 
 
 def seed_findings(seeds_dir: Path | None = None) -> list[Finding]:
