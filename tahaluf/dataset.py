@@ -548,7 +548,9 @@ def _card_yaml(built: Built, schema: Schema, sizes: Mapping[str, int]) -> str:
         for s in SPLIT_NAMES:
             # encoding with the Features checks every value (e.g. a ClassLabel name) at build time
             try:
-                table = Dataset.from_list(built.rows[c][s], features=feats).data
+                rows = built.rows[c][s]  # from_list([]) cannot infer the keys: build an empty table by name
+                table = (Dataset.from_list(rows, features=feats) if rows else
+                         Dataset.from_dict({k: [] for k in feats}, features=feats)).data
             except (ValueError, TypeError, KeyError) as e:
                 raise TahalufError(f"config {c}, split {s}: rows do not fit the declared features: {e}") from e
             splits.add(SplitInfo(name=s, num_bytes=table.nbytes, num_examples=len(built.rows[c][s])))
@@ -804,6 +806,8 @@ def load(config: str = DEFAULT_CONFIG, split: str | None = None, *, dataset_dir:
         except (OSError, ValueError) as e:
             raise TahalufError(f"{p}: cannot read: {e}") from e
         try:
+            if not rows:
+                return Dataset.from_dict({k: [] for k in info.features}, features=info.features, split=s)
             return Dataset.from_list(rows, features=info.features, split=s)
         except (ValueError, TypeError, KeyError) as e:
             raise TahalufError(f"{p}: rows do not fit the declared features: {e}") from e
