@@ -167,6 +167,15 @@ def run_system(s: System, docs: Sequence[Document], reference: str, out_dir: Pat
         "bootstrap": boot.to_dict(),
         "runs": runs,
     }
+    old_file = Path(out_dir) / s.name / "results.json"
+    if old_file.exists():  # same results: keep the commit that first produced them (no churn per commit)
+        try:
+            old = json.loads(old_file.read_text(encoding="utf-8"))
+        except ValueError:
+            old = {}
+        if {k: v for k, v in old.items() if k != "git_commit"} == \
+                {k: v for k, v in results.items() if k != "git_commit"}:
+            results["git_commit"] = old.get("git_commit", results["git_commit"])
     with atomic_dir(Path(out_dir) / s.name) as stage:
         stage.chmod(0o755)  # mkdtemp makes it private
         for run, recs in preds.items():

@@ -22,8 +22,9 @@ RESULT_SCHEMA: dict[str, str] = {
     "data": "tahaluf.corpus.data_hash of the reference documents (the scores' data signature)",
     "documents": "the reference documents, in corpus order",
     "tahaluf_version": "package version that produced the file (package metadata)",
-    "git_commit": "`git rev-parse HEAD` of the working tree when run, or unknown; the only field that may "
-                  "differ between two runs of the same code and data (the leaderboard leaves it out)",
+    "git_commit": "`git rev-parse HEAD` of the working tree when these results were first produced, or unknown; "
+                  "a rerun that gives the same results keeps it, so committing does not make the files stale "
+                  "(the leaderboard leaves it out)",
     "bootstrap": "the bootstrap of every interval: resamples, seed, level, unit (document)",
     "bootstrap.resamples": "number of bootstrap samples",
     "bootstrap.seed": "numpy seed of the bootstrap",
