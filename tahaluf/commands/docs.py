@@ -2,7 +2,9 @@
 
 A block is the text between ``<!-- BEGIN name: tahaluf ARGS -->`` and
 ``<!-- END name -->``; it is replaced by the output of ``tahaluf ARGS`` in a
-fenced block (or verbatim for ``--markdown`` output). So every number printed
+fenced block (verbatim for ``--markdown`` output and names ending ``-md``).
+``<!-- BEGIN name: include PATH -->`` blocks copy a generated file of the
+repository (the benchmark table, which takes minutes to regenerate). So every number printed
 in the documents comes from the command written next to it, and
 ``tahaluf docs --check`` (run by the tests) fails when a document is stale.
 """
@@ -35,7 +37,19 @@ def _run(args: str) -> str:
     return out.getvalue()
 
 
+_INCLUDE = re.compile(r"(<!-- BEGIN (?P<name>[\w-]+): include (?P<path>[^ >]+) -->\n)(?P<body>.*?)(<!-- END (?P=name) -->)",
+                      re.S)
+
+
 def regenerate(text: str) -> str:
+    def include(m: re.Match) -> str:
+        src = Path(paths.root()) / m["path"]
+        body = src.read_text(encoding="utf-8")
+        body = "\n".join(line for line in body.splitlines() if not line.startswith("<!-- generated"))
+        return m.group(1) + body.strip("\n") + "\n" + m.group(5)
+
+    text = _INCLUDE.sub(include, text)
+
     def repl(m: re.Match) -> str:
         body = _run(m["args"]).rstrip("\n") + "\n"
         if "--markdown" not in m["args"] and not m["name"].endswith("-md"):
