@@ -120,19 +120,21 @@ def _cell(v, ci) -> str:
     return f"{v:.3f}" + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")
 
 
+def _task_table(t: dict, heading: str) -> list[str]:
+    """One task's heading and Markdown table, a line per item."""
+    out = [f"{heading} {t['title']}\n",
+           "| system | " + " | ".join(t["columns"]) + " |",
+           "|---|" + "---:|" * len(t["columns"])]
+    for row in t["rows"]:
+        cells = (_cell(v, c) for v, c in zip(row["values"], row["intervals"]))
+        out.append(f"| {row['system']} | " + " | ".join(cells) + " |")
+    out.append("")
+    return out
+
+
 def tables(board: dict) -> str:
     """The Markdown tables (what ``tahaluf leaderboard`` prints)."""
-    out = []
-    for t in board["tasks"].values():
-        out.append(f"### {t['title']}\n")
-        out.append("| system | " + " | ".join(t["columns"]) + " |")
-        out.append("|---|" + "---:|" * len(t["columns"]))
-        for row in t["rows"]:
-            cells = (_cell(v, c) for v, c in zip(row["values"], row["intervals"]))
-            out.append(f"| {row['system']} | " + " | ".join(cells)
-                       + " |")
-        out.append("")
-    return "\n".join(out)
+    return "\n".join(line for t in board["tasks"].values() for line in _task_table(t, "###"))
 
 
 def markdown(board: dict) -> str:
@@ -157,14 +159,7 @@ def markdown(board: dict) -> str:
     ]
     body = []
     for t in board["tasks"].values():
-        body.append(f"## {t['title']}\n")
-        body.append("| system | " + " | ".join(t["columns"]) + " |")
-        body.append("|---|" + "---:|" * len(t["columns"]))
-        for row in t["rows"]:
-            cells = (_cell(v, c) for v, c in zip(row["values"], row["intervals"]))
-            body.append(f"| {row['system']} | " + " | ".join(cells)
-                        + " |")
-        body.append("")
+        body += _task_table(t, "##")
         body.append("Systems:\n")
         for row in t["rows"]:
             body.append(f"- `{row['system']}`: {row['description']}")
