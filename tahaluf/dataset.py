@@ -79,7 +79,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import __version__, corpus, paths, text
+from . import __version__, corpus, paths, seeds, text
 from .errors import TahalufError
 from .fileio import atomic_dir
 from .model import Document, Span, Speaker
@@ -329,7 +329,7 @@ def entity_rows(doc: Document, place: Placement, schema: Schema = SCHEMA) -> tup
     st.crossing_sentence = sum(
         1 for e in doc.entities
         if sum(1 for s in sents if s[0].start < e.end and e.start < s[-1].end) > 1)
-    ranges = [(b["start"], b["end"]) for b in doc.metadata.get("boilerplate", [])]
+    ranges = seeds.boilerplate_ranges(doc)
     kept = []
     for s in merged:
         if _in_boilerplate(s[0].start, s[-1].end, ranges):

@@ -40,6 +40,7 @@ from pathlib import Path
 
 from .model import Document, Quote, Span, Speaker
 from .schema import SCHEMA
+from .seeds import boilerplate_ranges
 from .text import tokenize
 
 # -- BIO sequences -------------------------------------------------------------
@@ -197,7 +198,7 @@ def blocks(doc: Document) -> list[Block]:
     text = doc.text
     extents = [(e.start, e.end) for e in doc.entities]
     extents += [(min(s.start for _, s in q.spans()), max(s.end for _, s in q.spans())) for q in doc.quotes]
-    boiler = [(b["start"], b["end"]) for b in doc.metadata.get("boilerplate", [])]
+    boiler = boilerplate_ranges(doc)
     cuts = [i for i, c in enumerate(text) if c == "\n"]
     # a line break inside an annotation's extent is no cut
     covered = bytearray(len(text) + 1)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import Document
+from ..seeds import boilerplate_ranges
 
 _CACHE: dict[tuple, DocTokens] = {}
 
@@ -45,7 +46,7 @@ class DocTokens:
 
 def doc_tokens(doc: Document) -> DocTokens:
     key = (doc.doc_id, doc.text, tuple((e.start, e.end) for e in doc.entities),
-           tuple(tuple(b) for b in _boilerplate(doc)))
+           tuple(boilerplate_ranges(doc)))
     hit = _CACHE.get(key)
     if hit is not None:
         return hit
@@ -61,7 +62,7 @@ def doc_tokens(doc: Document) -> DocTokens:
             rows[-1][1] = b
         else:
             rows.append([a, b])
-    ranges = _boilerplate(doc)
+    ranges = boilerplate_ranges(doc)
     kept = tuple(not any(b0 <= toks[a].start and toks[b - 1].end <= b1 for b0, b1 in ranges) for a, b in rows)
     out = DocTokens(np.array([t.start for t in toks], dtype=np.int64), np.array([t.end for t in toks], dtype=np.int64),
                     tuple(t.text for t in toks), tuple((a, b) for a, b in rows), kept)
@@ -70,6 +71,3 @@ def doc_tokens(doc: Document) -> DocTokens:
     _CACHE[key] = out
     return out
 
-
-def _boilerplate(doc: Document) -> list[tuple[int, int]]:
-    return [(b["start"], b["end"]) for b in doc.metadata.get("boilerplate", [])]
