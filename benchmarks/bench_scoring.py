@@ -163,7 +163,7 @@ def run(tokens: int = 1_000_000, repeats: int = 3, seed: int = 20240601, sentenc
     from seqeval.scheme import IOB2
 
     from tahaluf import synthetic
-    from tahaluf.schema import SCHEMA
+    from tahaluf.core.schema import SCHEMA
 
     _, _, _, score_spans, strict_bio = tahaluf_api()
     labels = list(SCHEMA.entity_labels)

@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="only write RESULTS.md again from an existing results.json (next to it, or into --out)")
     args = ap.parse_args(argv)
     if args.render is not None:
-        from tahaluf.fileio import write_atomic
+        from tahaluf.core.fileio import write_atomic
         res = json.loads(args.render.read_text(encoding="utf-8"))
         target = (args.out or args.render.parent) / "RESULTS.md"
         write_atomic(target, markdown(res))
@@ -276,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         res["summary"] = summarise(res)
     md = markdown(res) if res["scoring"] is not None else None
     if out_dir is not None:
-        from tahaluf.fileio import write_atomic
+        from tahaluf.core.fileio import write_atomic
         write_atomic(out_dir / "results.json", json.dumps(res, indent=1, ensure_ascii=False) + "\n")
         if md:
             write_atomic(out_dir / "RESULTS.md", md)

@@ -17,6 +17,6 @@ except PackageNotFoundError:  # pragma: no cover - running from a tree that is n
 def __getattr__(name: str):
     # lazy, so that importing tahaluf does not import `datasets`
     if name in ("load", "data_hash"):
-        from . import dataset
+        from tahaluf import dataset
         return getattr(dataset, name)
     raise AttributeError(f"module 'tahaluf' has no attribute {name!r}")

@@ -1,3 +1,3 @@
-from .cli import entry
+from tahaluf.cli import entry
 
 entry()

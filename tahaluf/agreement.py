@@ -28,7 +28,7 @@ Span matching (:func:`match_spans`)
 Entities
     Strict and overlap P/R/F1 overall and per type (per-type counts split the
     same matching by label). Token-level Cohen's kappa for comparison with
-    Wojood (0.979): tokens are :func:`tahaluf.text.tokenize`'s; a token is
+    Wojood (0.979): tokens are :func:`tahaluf.core.text.tokenize`'s; a token is
     tagged with an entity's type if it shares at least one character with the
     entity, ``B-<type>`` on the entity's first such token and ``I-<type>`` on
     the others, ``O`` otherwise (entities are flat, so a token overlaps at most
@@ -81,9 +81,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Self
 
-from .errors import TahalufError
-from .model import Document, Quote, Span, Speaker
-from .schema import SCHEMA, Schema
+from tahaluf.core.errors import TahalufError
+from tahaluf.core.model import Document, Quote, Span, Speaker
+from tahaluf.core.schema import SCHEMA, Schema
 
 #: Wojood's reported token-level Cohen's kappa (Jarrar et al., 2022), for comparison.
 WOJOOD_KAPPA = 0.979
@@ -298,7 +298,7 @@ def label_agreement(la: Sequence[str], lb: Sequence[str]) -> dict:
 
 def bio_tags(doc: Document, tokens: Sequence[Any] | None = None) -> list[str]:
     """BIO tag of each token of ``doc`` (a token is tagged if it overlaps an entity)."""
-    from .text import tokenize
+    from tahaluf.core.text import tokenize
     toks = tokenize(doc.text) if tokens is None else tokens
     tags = ["O"] * len(toks)
     k = 0
@@ -317,7 +317,7 @@ def bio_tags(doc: Document, tokens: Sequence[Any] | None = None) -> list[str]:
 
 
 def entity_agreement(pairs: Sequence[tuple[Document, Document]]) -> dict:
-    from .text import tokenize
+    from tahaluf.core.text import tokenize
     out: dict[str, Any] = {}
     per_doc: dict[str, dict] = {}
     for mode in MATCH_MODES:
@@ -338,7 +338,7 @@ def entity_agreement(pairs: Sequence[tuple[Document, Document]]) -> dict:
         tb += bio_tags(db, toks)
     tagged = [(x, y) for x, y in zip(ta, tb) if x != "O" or y != "O"]
     out["token_kappa"] = {
-        "scheme": "BIO over tahaluf.text.tokenize tokens; a token is tagged if it overlaps an entity",
+        "scheme": "BIO over tahaluf.core.text.tokenize tokens; a token is tagged if it overlaps an entity",
         "all_tokens": label_agreement(ta, tb) | {"wojood_kappa": WOJOOD_KAPPA},
         "tagged_tokens": label_agreement([x for x, _ in tagged], [y for _, y in tagged]),
     }

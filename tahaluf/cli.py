@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import __version__
+from tahaluf import __version__
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 
@@ -58,7 +58,7 @@ def _validate_args(p: argparse.ArgumentParser) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from .validate import validate_corpus
+    from tahaluf.validate import validate_corpus
     found, notes = validate_corpus(seeds_dir=args.seeds, speakers_path=args.speakers,
                                    files=list(args.files) or None)
     if args.json:
@@ -120,7 +120,7 @@ def _load_plugins() -> None:
     import importlib
     import pkgutil
 
-    from . import commands
+    from tahaluf import commands
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
         importlib.import_module(f"{commands.__name__}.{info.name}")
 
@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
-    from .errors import TahalufError
+    from tahaluf.core.errors import TahalufError
     parser = parser or build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):

@@ -14,8 +14,8 @@ entity); Tahaluf annotates neither part of speech nor chunks, so both are
 Face ``conll2003``-style loaders, flair) read it as is.
 
 Tokens and sentences
-    :func:`tahaluf.text.tokenize` (camel-tools' ``simple_word_tokenize``
-    aligned back to the raw text) and :func:`tahaluf.text.sentences`. Proclitics
+    :func:`tahaluf.core.text.tokenize` (camel-tools' ``simple_word_tokenize``
+    aligned back to the raw text) and :func:`tahaluf.core.text.sentences`. Proclitics
     are not split off: ``وللتحالف`` is one token. Tokens that overlap a
     boilerplate range of the document (comment boxes, privacy lines) are left
     out; a sentence left with no token is dropped.
@@ -41,8 +41,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .model import Document
-from .text import Token, sentences, tokenize
+from tahaluf.core.model import Document
+from tahaluf.core.text import Token, sentences, tokenize
 
 DOCSTART = "-DOCSTART- -X- -X- O"
 
@@ -100,7 +100,7 @@ def token_entities(doc: Document, tokens: list[Token]) -> tuple[list[int | None]
 
 def document_conll(doc: Document) -> tuple[list[list[tuple[str, str]]], ConllStats]:
     """The document's sentences as lists of ``(token, tag)``, and counts."""
-    from .seeds import boilerplate_ranges
+    from tahaluf.seeds import boilerplate_ranges
     toks = tokenize(doc.text)
     boiler = boilerplate_ranges(doc)
     which, stats = token_entities(doc, toks)

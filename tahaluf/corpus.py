@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import paths, seeds
-from .errors import TahalufError
-from .model import Document, Speaker
-from .schema import SCHEMA, Schema
+from tahaluf import seeds
+from tahaluf.core import paths
+from tahaluf.core.errors import TahalufError
+from tahaluf.core.model import Document, Speaker
+from tahaluf.core.schema import SCHEMA, Schema
 
 #: Why the fixed split is what it is (the dataset card prints this).
 SPLIT_RATIONALE = (
@@ -62,7 +63,7 @@ def load_annotations(folder: Path, *, schema: Schema = SCHEMA, check: bool = Tru
     With ``check`` every validator finding (including the speaker registry)
     makes this raise.
     """
-    from .validate import load_speakers, validate_export
+    from tahaluf.validate import load_speakers, validate_export
     bases = {d.doc_id: d for d in seeds.load_corpus()}
     speakers, found = load_speakers()
     docs: list[Document] = []
@@ -93,7 +94,7 @@ def load_pass(name: str, *, schema: Schema = SCHEMA) -> list[Document]:
 
 
 def load_speakers() -> dict[str, Speaker]:
-    from .validate import load_speakers as _load
+    from tahaluf.validate import load_speakers as _load
     speakers, found = _load()
     if found:
         raise TahalufError("the speaker registry is invalid", found)
@@ -105,7 +106,7 @@ def data_hash(docs: list[Document]) -> str:
     canonical JSON. Scores, results files and the dataset card carry it."""
     import hashlib
 
-    from .model import dumps
+    from tahaluf.core.model import dumps
     return hashlib.sha256(dumps(list(docs)).encode("utf-8")).hexdigest()[:12]
 
 

@@ -27,8 +27,8 @@ Splits
     ``split="train+validation+test"`` and hold out one fold at a time.
 
 Tokens and BIO tags (``entities``)
-    Tokens are :func:`tahaluf.text.tokenize` (camel-tools), sentences
-    :func:`tahaluf.text.sentences`. A token is tagged with an entity if it
+    Tokens are :func:`tahaluf.core.text.tokenize` (camel-tools), sentences
+    :func:`tahaluf.core.text.sentences`. A token is tagged with an entity if it
     overlaps the entity's span: ``B-`` for the first such token, ``I-`` for the
     rest. Entity spans exclude one-letter proclitics but tokens do not split
     them (``للتحالف`` is one token, the entity is ``لتحالف``), so some entity
@@ -50,7 +50,7 @@ Determinism and atomicity
     features; the card is rendered from :data:`CARD_TEMPLATE` and the
     ``datasets`` library's own YAML helpers. Two builds give byte-identical
     files. The folder is assembled in a staging folder and swapped in whole
-    (:func:`tahaluf.fileio.atomic_dir`), so a failed build leaves the previous
+    (:func:`tahaluf.core.fileio.atomic_dir`), so a failed build leaves the previous
     ``dataset/`` as it was.
 
 Data hash
@@ -79,11 +79,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import __version__, corpus, paths, seeds, text
-from .errors import TahalufError
-from .fileio import atomic_dir
-from .model import Document, Span, Speaker
-from .schema import SCHEMA, Schema
+from tahaluf import __version__, corpus, seeds
+from tahaluf.core import paths, text
+from tahaluf.core.errors import TahalufError
+from tahaluf.core.fileio import atomic_dir
+from tahaluf.core.model import Document, Span, Speaker
+from tahaluf.core.schema import SCHEMA, Schema
 
 #: config name -> what one row is. The first is the default config.
 CONFIGS: dict[str, str] = {

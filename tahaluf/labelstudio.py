@@ -33,10 +33,18 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 from xml.sax.saxutils import quoteattr
 
-from .errors import Finding, TahalufError
-from .model import Document, Quote, Span
-from .schema import (CUE_LABEL, QUOTE_LABEL, QUOTE_REGION_LABELS, RELATION_CUE_OF,
-                     RELATION_SAID, SCHEMA, SOURCE_LABEL, Schema)
+from tahaluf.core.errors import Finding, TahalufError
+from tahaluf.core.model import Document, Quote, Span
+from tahaluf.core.schema import (
+    CUE_LABEL,
+    QUOTE_LABEL,
+    QUOTE_REGION_LABELS,
+    RELATION_CUE_OF,
+    RELATION_SAID,
+    SCHEMA,
+    SOURCE_LABEL,
+    Schema,
+)
 
 TO_NAME = "text"
 ENTITY_FROM = "entity"

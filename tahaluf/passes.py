@@ -3,7 +3,7 @@
 The annotators of the two passes wrote one JSON file per document
 (``{"doc_id", "annotator", "entities": [...], "quotes": [{..., "stance_t1"}],
 "doc_stance_t1", "speakers", "notes"}``). This module turns such a file into a
-:class:`~tahaluf.model.Document` (spans re-checked against the seed text) and
+:class:`~tahaluf.core.model.Document` (spans re-checked against the seed text) and
 writes it as a Label Studio task, the storage format of every pass and of the
 gold.
 """
@@ -14,11 +14,11 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
-from .fileio import write_atomic
-from .labelstudio import dumps_tasks, to_task
-from .model import Document, Quote, Span
-from .schema import SCHEMA, Schema
-from .seeds import load_document
+from tahaluf.core.fileio import write_atomic
+from tahaluf.core.model import Document, Quote, Span
+from tahaluf.core.schema import SCHEMA, Schema
+from tahaluf.labelstudio import dumps_tasks, to_task
+from tahaluf.seeds import load_document
 
 
 def working_to_document(d: Mapping[str, Any], *, schema: Schema = SCHEMA) -> Document:

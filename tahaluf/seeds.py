@@ -19,9 +19,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import paths
-from .errors import Finding, TahalufError
-from .model import Document
+from tahaluf.core import paths
+from tahaluf.core.errors import Finding, TahalufError
+from tahaluf.core.model import Document
 
 
 def read_text(path: str | Path) -> str:

@@ -5,8 +5,8 @@ titled tables that :func:`render` prints as aligned plain text or as Markdown
 (for the dataset card). What is counted:
 
 * articles: characters of the raw text (boilerplate included, as stored),
-  tokens (:func:`tahaluf.text.tokenize`), sentences
-  (:func:`tahaluf.text.sentences`), entities, quotations, split and
+  tokens (:func:`tahaluf.core.text.tokenize`), sentences
+  (:func:`tahaluf.core.text.sentences`), entities, quotations, split and
   document-level stance;
 * entities: mentions per type (and the number of tokens they cover, a token
   counting if it overlaps the entity);
@@ -29,15 +29,15 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .model import Document, Speaker
-from .schema import SCHEMA, Schema
+from tahaluf.core.model import Document, Speaker
+from tahaluf.core.schema import SCHEMA, Schema
 
 MISSING_NAME = "(not in the registry)"
 
 
 def _split(doc_id: str) -> str:
-    from .corpus import split_of
-    from .errors import TahalufError
+    from tahaluf.core.errors import TahalufError
+    from tahaluf.corpus import split_of
     try:
         return split_of(doc_id)
     except TahalufError:
@@ -47,8 +47,8 @@ def _split(doc_id: str) -> str:
 def corpus_stats(docs: Sequence[Document], speakers: Mapping[str, Speaker], *,
                  schema: Schema = SCHEMA) -> dict:
     """Counts of ``docs`` (speaker ids mapped through ``speakers``' aliases)."""
-    from .agreement import map_speakers
-    from .text import sentences, tokenize
+    from tahaluf.agreement import map_speakers
+    from tahaluf.core.text import sentences, tokenize
 
     docs, mapping = map_speakers(docs, speakers)
     articles = []
@@ -130,7 +130,7 @@ def corpus_stats(docs: Sequence[Document], speakers: Mapping[str, Speaker], *,
 
 
 def _split_order(names) -> list[str]:
-    from .corpus import SPLITS
+    from tahaluf.corpus import SPLITS
     known = list(SPLITS)
     return sorted(names, key=lambda s: (known.index(s) if s in known else len(known), s))
 

@@ -92,10 +92,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import paths, seeds
-from .errors import Finding, TahalufError
-from .model import Document, Quote, Span, Speaker
-from .schema import SCHEMA, Schema
+from tahaluf import seeds
+from tahaluf.core import paths
+from tahaluf.core.errors import Finding, TahalufError
+from tahaluf.core.model import Document, Quote, Span, Speaker
+from tahaluf.core.schema import SCHEMA, Schema
 
 #: The Label Studio release the project runs and tests against.
 LS_VERSION = "1.23.2"
@@ -489,7 +490,7 @@ def roundtrip_problems(doc: Document, *, schema: Schema = SCHEMA,
     :func:`tahaluf.labelstudio.tasks_to_documents`. Any finding, a missing
     or extra document, or a document that differs from ``doc`` is a problem.
     """
-    from . import labelstudio
+    from tahaluf import labelstudio
     to_result = to_result or labelstudio.to_result
     task = {"data": {"text": doc.text, "doc_id": doc.doc_id},
             "annotations": [{"completed_by": {"email": doc.annotator} if doc.annotator else None,
@@ -518,7 +519,7 @@ def interface_problems(config: str, docs: Iterable[Document]) -> list[str]:
     document's result validates against it (offline, no server)."""
     from label_studio_sdk.label_interface import LabelInterface
 
-    from .labelstudio import to_result
+    from tahaluf.labelstudio import to_result
     try:
         li = LabelInterface(config)
         li.validate()
@@ -554,7 +555,7 @@ def push(ls, sources: Sequence[Sequence[Document]], *, title: str = DEFAULT_PROJ
     holds at most one annotation per article. With ``model_version`` the
     (single) source goes in as predictions instead of annotations.
     """
-    from .labelstudio import labeling_config, to_task
+    from tahaluf.labelstudio import labeling_config, to_task
     if model_version is not None and len(sources) != 1:
         raise TahalufError("predictions come from one source at a time")
     order = seeds.doc_ids()
@@ -681,8 +682,8 @@ def pull(ls, project: str | int = DEFAULT_PROJECT, *, schema: Schema = SCHEMA,
          speakers: Mapping[str, Speaker] | None = None, allow_missing: bool = False,
          seeds_dir: Path | None = None) -> Pulled:
     """Export, map users to annotators, convert and validate (see the module docstring)."""
-    from .labelstudio import tasks_to_documents
-    from .validate import document_findings
+    from tahaluf.labelstudio import tasks_to_documents
+    from tahaluf.validate import document_findings
     p = find_project(ls, project)
     if p is None:
         raise TahalufError(f"Label Studio has no project {project!r}; push one first (`tahaluf studio push`)")
@@ -736,8 +737,8 @@ def plan_outputs(docs: Sequence[Document], out_dir: Path, *, by_annotator: bool 
 def write_outputs(plan: Mapping[Path, Document], *, schema: Schema = SCHEMA) -> tuple[list[Path], list[Path]]:
     """Write each document as a one-task Label Studio file, atomically; a file
     that already holds the same document is left as it is. Returns (written, unchanged)."""
-    from .fileio import write_atomic
-    from .labelstudio import dumps_tasks, read_export, to_task
+    from tahaluf.core.fileio import write_atomic
+    from tahaluf.labelstudio import dumps_tasks, read_export, to_task
     written, same = [], []
     for target, doc in sorted(plan.items()):
         if target.exists():

@@ -16,7 +16,7 @@ predicts nothing for an article); the others may be present and are ignored.
   end exclusive): ``start``, ``end``, ``label``; optional ``text``, checked
   against the article. Spans are flat: no duplicates, no overlaps.
 * or, instead of ``entities``, BIO tags over tahaluf tokens
-  (:func:`tahaluf.text.tokenize` within :func:`tahaluf.text.sentences`,
+  (:func:`tahaluf.core.text.tokenize` within :func:`tahaluf.core.text.sentences`,
   the tokens of the dataset's ``entities`` config): ``ner_tags`` is either a
   list per sentence (``[["O", "B-ORG", ...], ...]``) or one flat list for
   the article's tokens; tags are strings (``B-PER``) or their ``ClassLabel``
@@ -37,7 +37,7 @@ predicts nothing for an article); the others may be present and are ignored.
 Refusals
     Nothing is dropped or repaired. Every problem found is reported at once
     with its location (``file:line doc=... field``), what was got and what was
-    expected, under a stable finding id of :data:`tahaluf.errors.FINDING_IDS`:
+    expected, under a stable finding id of :data:`tahaluf.core.errors.FINDING_IDS`:
 
     ===========================================  ========================
     problem                                      finding id
@@ -57,7 +57,7 @@ Refusals
     ===========================================  ========================
 
     :func:`load_submission` raises :class:`SubmissionRefused` (a
-    :class:`~tahaluf.errors.TahalufError`); ``tahaluf evaluate`` exits 3.
+    :class:`~tahaluf.core.errors.TahalufError`); ``tahaluf evaluate`` exits 3.
 """
 
 from __future__ import annotations
@@ -71,9 +71,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import Finding, TahalufError
-from .model import Document, Speaker
-from .schema import SCHEMA, Schema
+from tahaluf.core.errors import Finding, TahalufError
+from tahaluf.core.model import Document, Speaker
+from tahaluf.core.schema import SCHEMA, Schema
 
 TASKS: tuple[str, ...] = ("entities", "quotes", "stance")
 SPLIT_NAMES: tuple[str, ...] = ("train", "validation", "test", "all")
@@ -131,7 +131,7 @@ def speaker_aliases(speakers: Mapping[str, Speaker]) -> dict[str, str]:
 
 
 def docs_in_split(docs: Sequence[Document], split: str) -> list[Document]:
-    from .corpus import SPLITS
+    from tahaluf.corpus import SPLITS
     if split == "all":
         return list(docs)
     if split not in SPLITS:
@@ -222,10 +222,10 @@ def load_submission(source: str | Path | Iterable[Mapping], *, task: str, split:
     if missing not in ("refuse", "wrong"):
         raise TahalufError(f"missing must be 'refuse' or 'wrong', got {missing!r}")
     if docs is None:
-        from .corpus import source_documents
+        from tahaluf.corpus import source_documents
         docs, _ = source_documents()
     if speakers is None and task == "quotes":
-        from .corpus import load_speakers
+        from tahaluf.corpus import load_speakers
         speakers = load_speakers()
     scope = docs_in_split(docs, split)
     all_by_id = {d.doc_id: d for d in docs}
@@ -254,7 +254,7 @@ def load_submission(source: str | Path | Iterable[Mapping], *, task: str, split:
     seen: dict[str, int] = {}
     bio_lines: list[int] = []
     char_lines: list[int] = []
-    from .corpus import split_of
+    from tahaluf.corpus import split_of
 
     for line, rec in records:
         loc = f"{name}:{line}"
@@ -369,8 +369,8 @@ def _entities(chk: _Checker, items: Any, doc: Document, schema: Schema, loc: str
 
 
 def _bio(chk: _Checker, rec: Mapping, doc: Document, schema: Schema, loc: str):
-    from .scoring.bio import TagSet, decode
-    from .scoring.tokens import doc_tokens
+    from tahaluf.scoring.bio import TagSet, decode
+    from tahaluf.scoring.tokens import doc_tokens
     dt = doc_tokens(doc)
     tags = rec["ner_tags"]
     where = f"{loc} ner_tags"
@@ -434,7 +434,7 @@ def _bio(chk: _Checker, rec: Mapping, doc: Document, schema: Schema, loc: str):
 
 def _quotes(chk: _Checker, items: Any, doc: Document, schema: Schema,
             speakers: Mapping[str, Speaker] | None, loc: str) -> list:
-    from .scoring.quotes import QuoteItem
+    from tahaluf.scoring.quotes import QuoteItem
     if not isinstance(items, list):
         chk.add("malformed-file", "quotes must be a list", loc, got=_short(items), expected="a list ([] for none)")
         return []

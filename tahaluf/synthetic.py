@@ -38,10 +38,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .model import Document, Quote, Span, Speaker
-from .schema import SCHEMA
-from .seeds import boilerplate_ranges
-from .text import tokenize
+from tahaluf.core.model import Document, Quote, Span, Speaker
+from tahaluf.core.schema import SCHEMA
+from tahaluf.core.text import tokenize
+from tahaluf.seeds import boilerplate_ranges
 
 # -- BIO sequences -------------------------------------------------------------
 
@@ -180,7 +180,7 @@ class Block:
     quotes: tuple[Quote, ...]
     boilerplate: tuple[tuple[int, int], ...]
     quality_notes: tuple[dict, ...]
-    #: camel-tools tokens in the block (:func:`tahaluf.text.tokenize`)
+    #: camel-tools tokens in the block (:func:`tahaluf.core.text.tokenize`)
     n_tokens: int
 
 
@@ -291,7 +291,7 @@ def write_repo(root: str | Path, docs: Sequence[Document], speakers: Mapping[str
     """Write ``docs`` in the repository layout under ``root``: ``seeds/<id>.txt``,
     ``seeds/metadata.json``, ``annotation/gold/<id>.json`` (one Label Studio
     task per file, like the gold) and ``annotation/speakers.json``."""
-    from .labelstudio import dumps_tasks, to_task
+    from tahaluf.labelstudio import dumps_tasks, to_task
 
     root = Path(root)
     sd, gd = root / "seeds", root / "annotation" / "gold"

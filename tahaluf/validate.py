@@ -1,7 +1,7 @@
 """Validation of the corpus and its annotations, with stable finding ids.
 
-Checks return lists of :class:`~tahaluf.errors.Finding` (ids in
-:data:`tahaluf.errors.FINDING_IDS`); nothing here raises on bad data, so a run
+Checks return lists of :class:`~tahaluf.core.errors.Finding` (ids in
+:data:`tahaluf.core.errors.FINDING_IDS`); nothing here raises on bad data, so a run
 lists every problem at once. ``tahaluf validate`` prints them and exits 1 if
 there is any.
 
@@ -28,10 +28,11 @@ import re
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from . import paths, seeds
-from .errors import Finding, TahalufError
-from .model import Document, Span, Speaker
-from .schema import PROCLITICS, SCHEMA, Schema
+from tahaluf import seeds
+from tahaluf.core import paths
+from tahaluf.core.errors import Finding, TahalufError
+from tahaluf.core.model import Document, Span, Speaker
+from tahaluf.core.schema import PROCLITICS, SCHEMA, Schema
 
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _PROCLITIC_PREFIX = re.compile(f"[وف]?[بلك]?")
@@ -188,7 +189,7 @@ def validate_export(path: str | Path, bases: Mapping[str, Document], *, schema: 
                     speakers: Mapping[str, Speaker] | None = None,
                     single_annotator: bool = True) -> tuple[list[Document], list[Finding]]:
     """Read a Label Studio export and run every check on its documents."""
-    from .labelstudio import tasks_to_documents
+    from tahaluf.labelstudio import tasks_to_documents
     try:
         tasks = load_json(path)
     except (OSError, UnicodeDecodeError, ValueError) as e:

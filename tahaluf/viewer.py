@@ -1,6 +1,6 @@
 """The viewer: annotated articles as self-contained, right-to-left HTML pages.
 
-:func:`render_document` turns one :class:`~tahaluf.model.Document` into an HTML
+:func:`render_document` turns one :class:`~tahaluf.core.model.Document` into an HTML
 page (a string; usable from a notebook); :func:`render_index` lists the
 articles with their counts per layer; :func:`write_site` writes both for a
 corpus. ``tahaluf show`` is the command line (``tahaluf/commands/show.py``).
@@ -66,11 +66,11 @@ from itertools import pairwise
 from pathlib import Path
 from urllib.parse import quote as _urlquote
 
-from . import __version__
-from .errors import TahalufError
-from .fileio import write_atomic
-from .model import Document, Quote, Speaker
-from .schema import SCHEMA, Schema
+from tahaluf import __version__
+from tahaluf.core.errors import TahalufError
+from tahaluf.core.fileio import write_atomic
+from tahaluf.core.model import Document, Quote, Speaker
+from tahaluf.core.schema import SCHEMA, Schema
 
 #: The annotation layers a page can show. Boilerplate ranges are always greyed.
 LAYERS: tuple[str, ...] = ("entities", "quotes")
@@ -128,7 +128,7 @@ def parse_layers(spec: str | Iterable[str] | None) -> tuple[str, ...]:
 def speaker_lookup(speakers: Mapping[str, Speaker] | Iterable[Speaker] | None) -> dict[str, Speaker]:
     """speaker id and every alias -> :class:`Speaker` (passes may use an alias)."""
     if speakers is None:
-        from .corpus import load_speakers
+        from tahaluf.corpus import load_speakers
         speakers = load_speakers()
     recs = list(speakers.values()) if isinstance(speakers, Mapping) else list(speakers)
     out: dict[str, Speaker] = {}
@@ -205,7 +205,7 @@ def _uniq(xs: Iterable[str]) -> list[str]:
 
 
 def _boilerplate(doc: Document) -> list[tuple[int, int]]:
-    from .seeds import boilerplate_ranges
+    from tahaluf.seeds import boilerplate_ranges
     try:
         ranges = boilerplate_ranges(doc)
     except (KeyError, TypeError) as e:
@@ -404,7 +404,7 @@ def headline_of(doc: Document, limit: int = 120) -> str:
 
 
 def _footer(source: str | None, docs: Sequence[Document]) -> str:
-    from .corpus import data_hash
+    from tahaluf.corpus import data_hash
     return (f'<footer class="ltr" lang="en">annotations: {esc(describe_source(source))} · '
             f'data hash {esc(data_hash(list(docs)))} · tahaluf {esc(__version__)}</footer>\n')
 
@@ -472,7 +472,7 @@ def render_index(docs: Sequence[Document], speakers: Mapping[str, Speaker] | Ite
 
 
 def _split(doc_id: str) -> str:
-    from .corpus import SPLITS
+    from tahaluf.corpus import SPLITS
     return next((s for s, ids in SPLITS.items() if doc_id in ids), "")
 
 

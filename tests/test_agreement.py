@@ -10,8 +10,8 @@ from fractions import Fraction as F
 import pytest
 
 from tahaluf import agreement as ag
-from tahaluf.errors import TahalufError
-from tahaluf.model import Document, Quote, Span, Speaker
+from tahaluf.core.errors import TahalufError
+from tahaluf.core.model import Document, Quote, Span, Speaker
 
 # 39 tokens (counted by hand): 10 + 8 + 15 + 6, four sentences.
 TEXT = ('Ali met Omar Khan in Baghdad and Basra today. Ali said that the coalition must stay. '

@@ -171,7 +171,7 @@ def test_proclitic_offset(token, known, offset):
 
 def test_predicted_entity_spans_follow_the_proclitic_rule(run_dir):
     """No predicted span starts with a proclitic the guidelines exclude (the validator's check)."""
-    from tahaluf.model import Span
+    from tahaluf.core.model import Span
     from tahaluf.validate import boundary_findings
     docs = {d.doc_id: d for d in source_documents()[0]}
     bad = []

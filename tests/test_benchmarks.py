@@ -65,7 +65,8 @@ def test_bio_corpus_is_deterministic_valid_and_sized():
 # -- synthetic articles -------------------------------------------------------------------
 
 def test_synthetic_articles_are_valid_and_count_their_tokens(gold):
-    from tahaluf import synthetic, text
+    from tahaluf import synthetic
+    from tahaluf.core import text
     from tahaluf.validate import document_findings
     docs, speakers = gold
     syn = synthetic.synthetic_documents(docs, 6, seed=11)

@@ -10,8 +10,8 @@ from seqeval.metrics.sequence_labeling import get_entities
 
 from tahaluf import corpus, seeds
 from tahaluf.conll import DOCSTART, document_conll, read_conll, to_conll
-from tahaluf.model import Document, Span
-from tahaluf.text import sentences, tokenize
+from tahaluf.core.model import Document, Span
+from tahaluf.core.text import sentences, tokenize
 
 
 def _doc(text, *ents, metadata=None):

@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from tahaluf import corpus, paths
+from tahaluf import corpus
 from tahaluf import dataset as td
 from tahaluf.cli import main
-from tahaluf.errors import TahalufError
-from tahaluf.model import Document, Span
-from tahaluf.schema import SCHEMA
+from tahaluf.core import paths
+from tahaluf.core.errors import TahalufError
+from tahaluf.core.model import Document, Span
+from tahaluf.core.schema import SCHEMA
 
 
 @pytest.fixture(scope="session")

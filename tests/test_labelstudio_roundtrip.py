@@ -20,11 +20,12 @@ from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tahaluf import corpus, labelstudio, paths
-from tahaluf.errors import TahalufError
+from tahaluf import corpus, labelstudio
+from tahaluf.core import paths
+from tahaluf.core.errors import TahalufError
+from tahaluf.core.model import Document, Quote, Span
+from tahaluf.core.schema import SCHEMA, StanceTarget
 from tahaluf.labelstudio import labeling_config, tasks_to_documents, to_result, to_task
-from tahaluf.model import Document, Quote, Span
-from tahaluf.schema import SCHEMA, StanceTarget
 from tahaluf.studio import (
     Change,
     annotator_email,

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tahaluf.errors import TahalufError
-from tahaluf.model import Document, Quote, Span, Speaker, documents_from_json, dumps
+from tahaluf.core.errors import TahalufError
+from tahaluf.core.model import Document, Quote, Span, Speaker, documents_from_json, dumps
 
 TEXT = "قال ماروتو إن “التحالف باق في العراق”."
 

@@ -16,7 +16,7 @@ from nervaluate import Evaluator
 from seqeval.metrics import classification_report, f1_score, precision_score, recall_score
 from seqeval.scheme import IOB2
 
-from tahaluf.schema import SCHEMA
+from tahaluf.core.schema import SCHEMA
 from tahaluf.scoring.bio import TagSet, decode, sentence_starts
 from tahaluf.scoring.entities import MODES, score_spans, strict_bio
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from test_agreement import SPEAKERS, TEXT, pass_a, pass_b, sp
 
-from tahaluf.model import Document, Quote
+from tahaluf.core.model import Document, Quote
 from tahaluf.stats import MISSING_NAME, corpus_stats, render
 
 

@@ -29,10 +29,10 @@ import pytest
 from conftest import ROOT
 
 from tahaluf import corpus, studio
-from tahaluf.errors import TahalufError
+from tahaluf.core.errors import TahalufError
+from tahaluf.core.model import Quote, Span
+from tahaluf.core.schema import SCHEMA, StanceTarget
 from tahaluf.labelstudio import dumps_tasks, read_export, to_task
-from tahaluf.model import Quote, Span
-from tahaluf.schema import SCHEMA, StanceTarget
 from tahaluf.studio import Change, diff_documents, slug
 
 pytestmark = pytest.mark.live

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tahaluf import text as tx
+from tahaluf.core import text as tx
 
 
 def test_token_offsets_reproduce_the_text_on_every_article(corpus):

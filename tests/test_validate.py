@@ -6,12 +6,11 @@ import subprocess
 import sys
 
 import pytest
+from conftest import FIXTURES
 
-from tahaluf.errors import FINDING_IDS, Finding
+from tahaluf.core.errors import FINDING_IDS, Finding
 from tahaluf.seeds import load_corpus
 from tahaluf.validate import load_speakers, validate_export
-
-from conftest import FIXTURES
 
 SEEDS = FIXTURES / "seeds"
 

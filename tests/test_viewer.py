@@ -10,9 +10,9 @@ import pytest
 
 from tahaluf import viewer
 from tahaluf.cli import main
+from tahaluf.core.errors import TahalufError
+from tahaluf.core.model import Document, Quote, Span, Speaker
 from tahaluf.corpus import source_documents
-from tahaluf.errors import TahalufError
-from tahaluf.model import Document, Quote, Span, Speaker
 
 SPEAKERS = {
     "amal": Speaker("amal", "Amal Example", aliases=("amal_old",)),

@@ -24,8 +24,8 @@ import pytest
 
 from tahaluf import viewer
 from tahaluf.cli import main
+from tahaluf.core.model import Document, Quote, Span, Speaker
 from tahaluf.corpus import source_documents
-from tahaluf.model import Document, Quote, Span, Speaker
 
 pytestmark = pytest.mark.live
 

@@ -34,9 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from ..errors import TahalufError
-from ..model import Document
+from tahaluf import __version__
+from tahaluf.core.errors import TahalufError
+from tahaluf.core.model import Document
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def system(name: str) -> System:
     for s in SYSTEMS:
         if s.name == name:
             return s
-    from ..submission import did_you_mean
+    from tahaluf.submission import did_you_mean
     raise TahalufError(f"unknown baseline {name!r}. {did_you_mean(name, [s.name for s in SYSTEMS])}")
 
 
@@ -96,7 +96,7 @@ def make(s: System):
 
 
 def git_commit() -> str:
-    from ..paths import root
+    from tahaluf.core.paths import root
     try:
         r = subprocess.run(["git", "rev-parse", "HEAD"], check=False, cwd=root(), capture_output=True, text=True,
                            timeout=10)
@@ -107,7 +107,7 @@ def git_commit() -> str:
 
 def predictions(s: System, docs: Sequence[Document], progress=None) -> dict[str, list[dict]]:
     """Run the protocols: ``{"lodo": [...], "test": [...], "validation": [...]}`` records in corpus order."""
-    from ..corpus import SPLITS
+    from tahaluf.corpus import SPLITS
     out: dict[str, list[dict]] = {"lodo": []}
     for d in docs:
         model = make(s).fit([x for x in docs if x.doc_id != d.doc_id])
@@ -131,11 +131,11 @@ def jsonl(records: Sequence[dict]) -> str:
 def run_system(s: System, docs: Sequence[Document], reference: str, out_dir: Path, *, bootstrap=None,
                progress=None, commit: str | None = None) -> dict:
     """Predict with every protocol, score, and write ``out_dir/<system>/`` atomically; return the results."""
-    from ..corpus import SPLITS, data_hash, fold_of
-    from ..fileio import atomic_dir
-    from ..scoring import evaluate
-    from ..scoring.metrics import DEFAULT_BOOTSTRAP
-    from .results import RESULT_SCHEMA_VERSION
+    from tahaluf.baselines.results import RESULT_SCHEMA_VERSION
+    from tahaluf.core.fileio import atomic_dir
+    from tahaluf.corpus import SPLITS, data_hash, fold_of
+    from tahaluf.scoring import evaluate
+    from tahaluf.scoring.metrics import DEFAULT_BOOTSTRAP
     boot = bootstrap or DEFAULT_BOOTSTRAP
     preds = predictions(s, docs, progress)
     runs = {}
@@ -191,7 +191,7 @@ def run_all(names: Sequence[str] | None, out_dir: Path, *, show_progress: bool |
     from threadpoolctl import threadpool_limits
     from tqdm import tqdm
 
-    from ..corpus import source_documents
+    from tahaluf.corpus import source_documents
     chosen = [system(n) for n in names] if names else list(SYSTEMS)
     docs, reference = source_documents()
     commit = git_commit()

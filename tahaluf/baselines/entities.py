@@ -1,6 +1,6 @@
 """Entity baselines: majority, gazetteer, token logistic regression, CRF.
 
-All four tag tahaluf tokens with BIO (sentences of :func:`tahaluf.text.sentences`),
+All four tag tahaluf tokens with BIO (sentences of :func:`tahaluf.core.text.sentences`),
 decode CoNLL-style (an ``I-X`` that does not continue an entity starts one)
 and turn token runs into character spans: the end is the last token's end,
 the start is the first token's start moved past a proclitic
@@ -26,10 +26,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..model import Document
-from ..schema import SCHEMA
-from ..scoring.bio import TagSet, decode_lenient, project
-from .features import proclitic_offset, span_start_forms, token_features, view
+from tahaluf.baselines.features import proclitic_offset, span_start_forms, token_features, view
+from tahaluf.core.model import Document
+from tahaluf.core.schema import SCHEMA
+from tahaluf.scoring.bio import TagSet, decode_lenient, project
 
 TAGSET = TagSet(SCHEMA)
 LABELS = list(SCHEMA.entity_labels)
@@ -86,7 +86,7 @@ class Gazetteer:
             v = view(d)
             tags = gold_tags(d)
             starts = np.array([a for a, _ in v.sentences], dtype=np.int64)
-            from ..scoring.bio import decode
+            from tahaluf.scoring.bio import decode
             s, e, t = decode(tags, starts)
             for a, b, k in zip(s.tolist(), e.tolist(), t.tolist()):
                 if b - a <= self.max_len:

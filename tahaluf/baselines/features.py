@@ -1,10 +1,10 @@
 """Token views of an article and the token features the learned baselines share.
 
-:class:`DocView` holds an article's tahaluf tokens (:func:`tahaluf.text.tokenize`),
+:class:`DocView` holds an article's tahaluf tokens (:func:`tahaluf.core.text.tokenize`),
 its sentences and paragraphs as token ranges, and three forms of every token:
-``form`` (as written), ``norm`` (:func:`tahaluf.text.normalise`: no tatweel,
+``form`` (as written), ``norm`` (:func:`tahaluf.core.text.normalise`: no tatweel,
 no diacritics, unified alef/yeh/teh marbuta; every quotation mark is ``"``)
-and ``stem`` (the normalised :func:`tahaluf.text.strip_clitics` form).
+and ``stem`` (the normalised :func:`tahaluf.core.text.strip_clitics` form).
 
 :func:`token_features` is a string-valued feature dict per token (form, the
 two normalised forms, prefixes and suffixes of the stem, shape, length, the
@@ -31,7 +31,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ..model import Document
+from tahaluf.core.model import Document
 
 _VIEWS: dict[tuple[str, str], DocView] = {}
 
@@ -71,7 +71,7 @@ def view(doc: Document) -> DocView:
     key = (doc.doc_id, doc.text)
     if key in _VIEWS:
         return _VIEWS[key]
-    from ..text import normalise, sentences, strip_clitics, tokenize
+    from tahaluf.core.text import normalise, sentences, strip_clitics, tokenize
     toks = tokenize(doc.text)
     sents = sentences(doc.text, toks)
     ranges, i = [], 0

@@ -18,7 +18,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..errors import TahalufError
+from tahaluf.core.errors import TahalufError
 
 TASK_ORDER = ("entities", "quotes", "stance")
 TITLES = {"entities": "Named entities", "quotes": "Quotation attribution", "stance": "Stance (target T1)"}
@@ -226,6 +226,6 @@ def render(folder: Path) -> dict[str, bytes]:
 
 
 def write(folder: Path, files: dict[str, bytes]) -> None:
-    from ..fileio import write_atomic
+    from tahaluf.core.fileio import write_atomic
     for rel, data in files.items():
         write_atomic(Path(folder) / rel, data)

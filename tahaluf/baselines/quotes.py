@@ -52,9 +52,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..model import Document
-from ..scoring.bio import decode_lenient, project
-from .features import proclitic_offset, span_start_forms, token_features, view
+from tahaluf.baselines.features import proclitic_offset, span_start_forms, token_features, view
+from tahaluf.core.model import Document
+from tahaluf.scoring.bio import decode_lenient, project
 
 #: cue words, as written; matched on normalised, clitic-stripped forms
 CUE_WORDS = (
@@ -77,7 +77,7 @@ _COMPLEMENTISER = re.compile(r"^ب?ان(?:ه|ها|هم|هما|نا|ني)?$")
 
 
 def _n(s: str) -> str:
-    from ..text import normalise, strip_clitics
+    from tahaluf.core.text import normalise, strip_clitics
     return normalise(strip_clitics(s))
 
 
@@ -99,7 +99,7 @@ def is_complementiser(norm: str) -> bool:
 
 def spelling_keys(speakers) -> list[tuple[tuple[str, ...], str, str]]:
     """(normalised token sequence, speaker id, kind) for every spelling, longest first."""
-    from ..text import tokenize
+    from tahaluf.core.text import tokenize
     out = []
     for sid in sorted(speakers):
         s = speakers[sid]
@@ -196,7 +196,7 @@ class Rule:
         self.config = config
 
     def fit(self, docs: Sequence[Document]) -> Rule:
-        from ..corpus import load_speakers
+        from tahaluf.corpus import load_speakers
         self.speakers = load_speakers()
         self.keys = spelling_keys(self.speakers)
         return self
@@ -213,7 +213,7 @@ class Rule:
         return True
 
     def _cue_span(self, doc, v, i: int) -> tuple[tuple[int, int], int]:
-        from ..text import strip_clitics
+        from tahaluf.core.text import strip_clitics
         form = v.form[i]
         stripped = strip_clitics(form)
         off = len(form) - len(stripped) if form.endswith(stripped) and not form.startswith("لل") else 0
@@ -434,7 +434,7 @@ class CRFTagger:
         from sklearn.feature_extraction import DictVectorizer
         from sklearn.linear_model import LogisticRegression
 
-        from ..corpus import load_speakers
+        from tahaluf.corpus import load_speakers
         self.speakers = load_speakers()
         self.keys = spelling_keys(self.speakers)
         self.cues = frozenset(_n(q.cue.text.split()[0]) for d in docs for q in d.quotes if q.cue)
@@ -451,7 +451,7 @@ class CRFTagger:
         self.crf = sklearn_crfsuite.CRF(algorithm="lbfgs", all_possible_transitions=True, **self.params)
         self.crf.fit(X, y)
         # speaker ranker on the reference quotations
-        from ..submission import speaker_aliases
+        from tahaluf.submission import speaker_aliases
         aliases = speaker_aliases(self.speakers)
         F, t = [], []
         for d in docs:

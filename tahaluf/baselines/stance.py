@@ -4,7 +4,7 @@
               target (ties: schema order).
 ``tfidf-lr``  TF-IDF of character 2-5-grams within word boundaries
               (``analyzer="char_wb"``, sublinear tf) over the normalised
-              quotation text (:func:`tahaluf.text.normalise`), one
+              quotation text (:func:`tahaluf.core.text.normalise`), one
               class-weighted :class:`~sklearn.linear_model.LogisticRegression`
               per target. A target whose training items have a single label
               falls back to that label.
@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from ..model import Document
-from ..schema import SCHEMA
+from tahaluf.core.model import Document
+from tahaluf.core.schema import SCHEMA
 
 
 def items(doc: Document):
@@ -64,7 +64,7 @@ class TfidfLR:
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
 
-        from ..text import normalise
+        from tahaluf.core.text import normalise
         by_target: dict[str, tuple[list[str], list[str]]] = {}
         for d in docs:
             for _, t, text, label in items(d):

@@ -11,7 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ..cli import EXIT_OK, command
+from tahaluf.cli import EXIT_OK, command
 
 
 def _args(p: argparse.ArgumentParser) -> None:
@@ -29,7 +29,7 @@ def _args(p: argparse.ArgumentParser) -> None:
 
 
 def signature(a_hash: str, b_hash: str, speakers_hash: str) -> dict:
-    from .. import __version__
+    from tahaluf import __version__
     sig = {"task": "agreement", "a": a_hash, "b": b_hash, "speakers": speakers_hash,
            "match": "strict+overlap(greedy,1:1)", "tok": "camel-simple-word",
            "version": __version__}
@@ -40,11 +40,11 @@ def signature(a_hash: str, b_hash: str, speakers_hash: str) -> dict:
 def build_report(a_dir: Path | None, b_dir: Path | None, speakers_path: Path | None) -> tuple[dict, list]:
     import hashlib
 
-    from ..agreement import agreement, disagreements
-    from ..corpus import data_hash, load_annotations, pass_dir
-    from ..errors import TahalufError
-    from ..paths import speakers_file
-    from ..validate import load_speakers
+    from tahaluf.agreement import agreement, disagreements
+    from tahaluf.core.errors import TahalufError
+    from tahaluf.core.paths import speakers_file
+    from tahaluf.corpus import data_hash, load_annotations, pass_dir
+    from tahaluf.validate import load_speakers
 
     a_dir = a_dir or pass_dir("pass_a")
     b_dir = b_dir or pass_dir("pass_b")
@@ -65,7 +65,7 @@ def build_report(a_dir: Path | None, b_dir: Path | None, speakers_path: Path | N
 
 def _shown(p: Path) -> str:
     """A folder as shown in the report: relative to the repository root when inside it."""
-    from ..paths import root
+    from tahaluf.core.paths import root
     try:
         return Path(p).resolve().relative_to(root()).as_posix()
     except ValueError:
@@ -149,9 +149,9 @@ def render(report: dict, per_document: bool = False) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..agreement import counts_by_kind
-    from ..fileio import write_atomic
-    from ..model import dumps
+    from tahaluf.agreement import counts_by_kind
+    from tahaluf.core.fileio import write_atomic
+    from tahaluf.core.model import dumps
 
     report, dis = build_report(args.a, args.b, args.speakers)
     if not args.per_document and args.json:

@@ -13,11 +13,11 @@ import sys
 import time
 from pathlib import Path
 
-from ..cli import EXIT_OK, command
+from tahaluf.cli import EXIT_OK, command
 
 
 def _args(p: argparse.ArgumentParser) -> None:
-    from ..baselines import SYSTEMS
+    from tahaluf.baselines import SYSTEMS
     p.add_argument("--system", action="append", default=None, metavar="NAME",
                    help=f"run only this system (repeatable): {', '.join(s.name for s in SYSTEMS)}")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: baselines/ in the repository)")
@@ -26,9 +26,9 @@ def _args(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..baselines import run_all
-    from ..paths import baselines_dir
-    from ..scoring import HEADLINE, get
+    from tahaluf.baselines import run_all
+    from tahaluf.core.paths import baselines_dir
+    from tahaluf.scoring import HEADLINE, get
     out = args.out or baselines_dir()
     t0 = time.perf_counter()
     results = run_all(args.system, out, show_progress=args.progress)

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..cli import EXIT_INVALID, EXIT_OK, command
+from tahaluf.cli import EXIT_INVALID, EXIT_OK, command
 
 
 def _args(p: argparse.ArgumentParser) -> None:
@@ -28,7 +28,7 @@ def _args(p: argparse.ArgumentParser) -> None:
 
 
 def _summary(res, seconds: float) -> None:
-    from ..dataset import CONFIGS, SPLIT_NAMES
+    from tahaluf.dataset import CONFIGS, SPLIT_NAMES
     if res.source != "gold":
         print(f"note: annotation/gold/ does not exist yet; built from {res.source} (not the gold)")
     print(f"source: {res.source}")
@@ -41,7 +41,8 @@ def _summary(res, seconds: float) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import dataset, paths
+    from tahaluf import dataset
+    from tahaluf.core import paths
     t0 = time.perf_counter()
     if args.check or args.dry_run:
         with tempfile.TemporaryDirectory(prefix="tahaluf-build-") as tmp:

@@ -17,10 +17,10 @@ import io
 import re
 from pathlib import Path
 
-from .. import paths
-from ..cli import EXIT_INVALID, EXIT_OK, command
-from ..errors import TahalufError
-from ..fileio import write_atomic
+from tahaluf.cli import EXIT_INVALID, EXIT_OK, command
+from tahaluf.core import paths
+from tahaluf.core.errors import TahalufError
+from tahaluf.core.fileio import write_atomic
 
 DOCUMENTS = ("README.md", "DATASHEET.md")
 _BLOCK = re.compile(r"(<!-- BEGIN (?P<name>[\w-]+): tahaluf (?P<args>[^>]*?) -->\n)(?P<body>.*?)(<!-- END (?P=name) -->)",
@@ -28,7 +28,7 @@ _BLOCK = re.compile(r"(<!-- BEGIN (?P<name>[\w-]+): tahaluf (?P<args>[^>]*?) -->
 
 
 def _run(args: str) -> str:
-    from ..cli import main
+    from tahaluf.cli import main
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         rc = main(args.split())

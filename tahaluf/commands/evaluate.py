@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..cli import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, command
+from tahaluf.cli import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, command
 
 
 def _args(p: argparse.ArgumentParser) -> None:
@@ -38,16 +38,16 @@ def _resolve(path: str) -> Path:
     p = Path(path)
     if p.exists() or p.is_absolute():
         return p
-    from ..paths import root
+    from tahaluf.core.paths import root
     q = root() / p
     return q if q.exists() else p
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..scoring import evaluate
-    from ..scoring.metrics import Bootstrap
-    from ..scoring.report import modes_table, render
-    from ..submission import SubmissionRefused
+    from tahaluf.scoring import evaluate
+    from tahaluf.scoring.metrics import Bootstrap
+    from tahaluf.scoring.report import modes_table, render
+    from tahaluf.submission import SubmissionRefused
     if args.modes_table:
         print(modes_table())
         return EXIT_OK
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     if args.protocol and args.split != "all":
         print("error: --protocol labels predictions for every article; use it with --split all", file=sys.stderr)
         return EXIT_USAGE
-    from ..corpus import source_documents
+    from tahaluf.corpus import source_documents
     docs, reference = source_documents()
     boot = Bootstrap(resamples=args.resamples, seed=args.seed) if args.resamples > 0 else None
     try:

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..cli import EXIT_OK, command
-from ..errors import TahalufError
+from tahaluf.cli import EXIT_OK, command
+from tahaluf.core.errors import TahalufError
 
 
 def add_args(p: argparse.ArgumentParser) -> None:
@@ -19,9 +19,9 @@ def add_args(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import corpus
-    from ..conll import to_conll
-    from ..fileio import write_atomic
+    from tahaluf import corpus
+    from tahaluf.conll import to_conll
+    from tahaluf.core.fileio import write_atomic
     if args.source == "current":
         docs, which = corpus.source_documents()
     elif args.source == "gold":

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..cli import EXIT_INVALID, EXIT_OK, command
+from tahaluf.cli import EXIT_INVALID, EXIT_OK, command
 
 
 def _args(p: argparse.ArgumentParser) -> None:
@@ -26,8 +26,8 @@ def _args(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from ..baselines.leaderboard import build, collect, render, tables, write
-    from ..paths import baselines_dir
+    from tahaluf.baselines.leaderboard import build, collect, render, tables, write
+    from tahaluf.core.paths import baselines_dir
     folder = args.dir or baselines_dir()
     if args.dry_run:
         print(tables(build(collect(folder))))

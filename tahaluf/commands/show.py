@@ -15,14 +15,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..cli import EXIT_OK, EXIT_USAGE, command
-from ..errors import TahalufError
+from tahaluf.cli import EXIT_OK, EXIT_USAGE, command
+from tahaluf.core.errors import TahalufError
 
 ANNOTATIONS = ("auto", "gold", "pass_a", "pass_b")
 
 
 def _layers(spec: str) -> tuple[str, ...]:
-    from ..viewer import parse_layers
+    from tahaluf.viewer import parse_layers
     try:
         return parse_layers(spec)
     except TahalufError as e:
@@ -57,7 +57,7 @@ def _args(p: argparse.ArgumentParser) -> None:
 
 
 def _documents(which: str):
-    from .. import corpus
+    from tahaluf import corpus
     if which == "auto":
         return corpus.source_documents()
     if which == "gold":
@@ -66,8 +66,8 @@ def _documents(which: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import viewer
-    from ..fileio import write_atomic
+    from tahaluf import viewer
+    from tahaluf.core.fileio import write_atomic
     if args.all == bool(args.doc_id):
         print("usage error: give either DOC_ID or --all", file=sys.stderr)
         return EXIT_USAGE

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..cli import EXIT_OK, command
+from tahaluf.cli import EXIT_OK, command
 
 SOURCES = ("gold", "pass_a", "pass_b")
 
@@ -25,9 +25,9 @@ def _args(p: argparse.ArgumentParser) -> None:
 
 def load_source(name: str | None):
     """``(documents, source name)`` for ``--source``."""
-    from ..corpus import load_gold, load_pass, source_documents
-    from ..errors import TahalufError
-    from ..paths import gold_dir
+    from tahaluf.core.errors import TahalufError
+    from tahaluf.core.paths import gold_dir
+    from tahaluf.corpus import load_gold, load_pass, source_documents
     if name is None:
         return source_documents()
     if name == "gold":
@@ -39,9 +39,9 @@ def load_source(name: str | None):
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import __version__
-    from ..corpus import data_hash, load_speakers
-    from ..stats import corpus_stats, render
+    from tahaluf import __version__
+    from tahaluf.corpus import data_hash, load_speakers
+    from tahaluf.stats import corpus_stats, render
 
     docs, source = load_source(args.source)
     st = corpus_stats(docs, load_speakers())

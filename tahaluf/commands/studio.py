@@ -21,10 +21,10 @@ import signal
 import sys
 from pathlib import Path
 
-from .. import paths
-from ..cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, command
-from ..errors import TahalufError
-from ..schema import SCHEMA, Schema, StanceTarget
+from tahaluf.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, command
+from tahaluf.core import paths
+from tahaluf.core.errors import TahalufError
+from tahaluf.core.schema import SCHEMA, Schema, StanceTarget
 
 EXAMPLES = {
     "install": "tahaluf studio install",
@@ -110,14 +110,14 @@ def run(args: argparse.Namespace) -> int:
 # -- install / serve ----------------------------------------------------------------
 
 def _install(args: argparse.Namespace) -> int:
-    from .. import studio
+    from tahaluf import studio
     venv = studio.install(args.venv, log=lambda m: print(m, flush=True))
     print(f"Label Studio {studio.LS_VERSION} is installed in {venv}")
     return EXIT_OK
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .. import studio
+    from tahaluf import studio
     token = studio.token_from_env()
     venv = args.venv or studio.default_venv()
     if args.install:
@@ -155,7 +155,7 @@ def _serve(args: argparse.Namespace) -> int:
 # -- push / pull ----------------------------------------------------------------------
 
 def _load_source(name: str, schema: Schema):
-    from .. import corpus
+    from tahaluf import corpus
     if name == "current":
         docs, which = corpus.source_documents()
         if schema is not SCHEMA:
@@ -176,7 +176,7 @@ def _load_source(name: str, schema: Schema):
 
 
 def _push(args: argparse.Namespace) -> int:
-    from .. import studio
+    from tahaluf import studio
     schema = _schema(args)
     token = studio.token_from_env()
     url = (args.url or studio.url_from_env()).rstrip("/")
@@ -201,14 +201,14 @@ def _push(args: argparse.Namespace) -> int:
 
 
 def _project(args: argparse.Namespace):
-    from .. import studio
+    from tahaluf import studio
     p = args.project or studio.DEFAULT_PROJECT
     return int(p) if str(p).isdigit() else p
 
 
 def _pull(args: argparse.Namespace) -> int:
-    from .. import corpus, studio
-    from ..validate import load_speakers
+    from tahaluf import corpus, studio
+    from tahaluf.validate import load_speakers
     schema = _schema(args)
     token = studio.token_from_env()
     url = (args.url or studio.url_from_env()).rstrip("/")
@@ -271,8 +271,8 @@ def _pull(args: argparse.Namespace) -> int:
 
 
 def _config(args: argparse.Namespace) -> int:
-    from ..fileio import write_atomic
-    from ..labelstudio import labeling_config
+    from tahaluf.core.fileio import write_atomic
+    from tahaluf.labelstudio import labeling_config
     xml = labeling_config(_schema(args))
     if args.out is None:
         sys.stdout.write(xml)

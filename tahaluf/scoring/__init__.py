@@ -30,10 +30,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from .. import __version__
-from ..model import Document
-from ..schema import SCHEMA, Schema
-from .metrics import DEFAULT_BOOTSTRAP, Bootstrap, signature
+from tahaluf import __version__
+from tahaluf.core.model import Document
+from tahaluf.core.schema import SCHEMA, Schema
+from tahaluf.scoring.metrics import DEFAULT_BOOTSTRAP, Bootstrap, signature
 
 #: task -> (path of the headline metric in a result, its name)
 HEADLINE: dict[str, tuple[tuple[str, ...], str]] = {
@@ -54,8 +54,8 @@ def evaluate(source: str | Path | Iterable[Mapping] | None = None, *, task: str,
              bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, missing: str = "refuse", schema: Schema = SCHEMA,
              speakers=None, name: str | None = None, text: str | None = None) -> dict:
     """Validate and score a submission. See the module docstring."""
-    from ..corpus import load_speakers, source_documents
-    from ..submission import load_submission
+    from tahaluf.corpus import load_speakers, source_documents
+    from tahaluf.submission import load_submission
     if docs is None:
         docs, reference = source_documents()
     if speakers is None and task == "quotes":
@@ -70,7 +70,7 @@ def score_submission(sub, *, all_docs: Sequence[Document], reference: str, proto
                      bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, schema: Schema = SCHEMA,
                      speakers=None, missing: str = "refuse") -> dict:
     """Score a validated :class:`~tahaluf.submission.Submission`."""
-    from ..corpus import data_hash
+    from tahaluf.corpus import data_hash
     data = data_hash(list(all_docs))
     docs = list(sub.docs)
     doc_ids = [d.doc_id for d in docs]
@@ -80,7 +80,7 @@ def score_submission(sub, *, all_docs: Sequence[Document], reference: str, proto
     head.update({"protocol": protocol} if protocol else {"split": sub.split})
     head["bootstrap"] = bootstrap.to_dict() if bootstrap else None
     if sub.task == "entities":
-        from .entities import MODES, score_spans
+        from tahaluf.scoring.entities import MODES, score_spans
         labels = list(schema.entity_labels)
         gold = [gold_entity_spans(d, schema, sub.space) for d in docs]
         pred = [sub.entities.get(d.doc_id, []) for d in docs]
@@ -91,14 +91,14 @@ def score_submission(sub, *, all_docs: Sequence[Document], reference: str, proto
             out["modes"][m]["signature"] = sigs[m]
         return out
     if sub.task == "quotes":
-        from .quotes import score_quotes
+        from tahaluf.scoring.quotes import score_quotes
         gold = [gold_quote_items(d, speakers) for d in docs]
         pred = [sub.quotes.get(d.doc_id, []) for d in docs]
         res = score_quotes(gold, pred, [len(d.text) for d in docs], bootstrap=bootstrap, doc_ids=doc_ids)
         sigs = {m: signature("quotes", m, **common) for m in ("exact", "overlap", "proportional")}
         return {**head, "signature": sigs["overlap"], "signatures": sigs, **res}
-    from ..submission import gold_stance
-    from .stance import score_stance
+    from tahaluf.scoring.stance import score_stance
+    from tahaluf.submission import gold_stance
     gold = [gold_stance(d) for d in docs]
     pred = [sub.stance.get(d.doc_id, {}) for d in docs]
     res = score_stance(gold, pred, schema=schema, bootstrap=bootstrap, doc_ids=doc_ids)
@@ -114,16 +114,16 @@ def gold_entity_spans(doc: Document, schema: Schema = SCHEMA, space: str = "char
     spans = [(e.start, e.end, labels.index(e.label)) for e in doc.entities]
     if space == "char":
         return sorted(spans)
-    from .bio import decode, project
-    from .tokens import doc_tokens
+    from tahaluf.scoring.bio import decode, project
+    from tahaluf.scoring.tokens import doc_tokens
     dt = doc_tokens(doc)
     s, e, t = decode(project(dt.starts, dt.ends, spans), dt.row_starts)
     return list(zip(s.tolist(), e.tolist(), t.tolist()))
 
 
 def gold_quote_items(doc: Document, speakers=None) -> list:
-    from ..submission import speaker_aliases
-    from .quotes import QuoteItem
+    from tahaluf.scoring.quotes import QuoteItem
+    from tahaluf.submission import speaker_aliases
     aliases = speaker_aliases(speakers or {})
     return [QuoteItem(q.span.start, q.span.end, aliases.get(q.speaker_id, q.speaker_id) if q.speaker_id else None,
                       (q.cue.start, q.cue.end) if q.cue else None,
@@ -137,8 +137,8 @@ def gold_submission(docs: Sequence[Document], task: str, *, bio: bool = False) -
     for d in docs:
         rec: dict = {"doc_id": d.doc_id}
         if task == "entities" and bio:
-            from .bio import project, tag_names
-            from .tokens import doc_tokens
+            from tahaluf.scoring.bio import project, tag_names
+            from tahaluf.scoring.tokens import doc_tokens
             names = tag_names()
             labels = list(SCHEMA.entity_labels)
             dt = doc_tokens(d)

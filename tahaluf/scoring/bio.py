@@ -2,7 +2,7 @@
 
 Tag set
     ``O, B-PER, I-PER, B-ORG, I-ORG, ...`` in the order of
-    :attr:`tahaluf.schema.Schema.entity_labels` (the ``ClassLabel`` names of the
+    :attr:`tahaluf.core.schema.Schema.entity_labels` (the ``ClassLabel`` names of the
     dataset's ``entities`` config). Tag id ``0`` is ``O``; type ``k`` has
     ``B = 2k + 1`` and ``I = 2k + 2``.
 
@@ -30,8 +30,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from ..errors import Finding, TahalufError
-from ..schema import SCHEMA, Schema
+from tahaluf.core.errors import Finding, TahalufError
+from tahaluf.core.schema import SCHEMA, Schema
 
 
 def tag_names(schema: Schema = SCHEMA) -> tuple[str, ...]:

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .metrics import DEFAULT_BOOTSTRAP, Bootstrap, f_from_pr, prf, rnd, safe_div
+from tahaluf.scoring.metrics import DEFAULT_BOOTSTRAP, Bootstrap, f_from_pr, prf, rnd, safe_div
 
 #: nervaluate's schemas, in its order.
 MODES: tuple[str, ...] = ("strict", "exact", "partial", "ent_type")
@@ -299,8 +299,8 @@ def strict_bio(gold: Sequence[Sequence], pred: Sequence[Sequence], schema=None) 
     """
     from itertools import chain
 
-    from ..schema import SCHEMA
-    from .bio import TagSet, decode, sentence_starts
+    from tahaluf.core.schema import SCHEMA
+    from tahaluf.scoring.bio import TagSet, decode, sentence_starts
     tagset = TagSet(schema or SCHEMA)
     if len(gold) != len(pred):
         raise ValueError(f"{len(gold)} reference sentences but {len(pred)} predicted")

@@ -32,7 +32,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .. import __version__
+from tahaluf import __version__
 
 #: Decimal places kept in results; keeps files byte-identical across platforms.
 DIGITS = 6

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .metrics import DEFAULT_BOOTSTRAP, Bootstrap, prf, rnd, safe_div
+from tahaluf.scoring.metrics import DEFAULT_BOOTSTRAP, Bootstrap, prf, rnd, safe_div
 
 
 @dataclass(frozen=True)

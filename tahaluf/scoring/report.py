@@ -91,8 +91,8 @@ MODES_EXAMPLES: tuple[tuple[str, tuple[str, str] | None, tuple[str, str] | None]
 
 def modes_table() -> str:
     """The Markdown table of what each entity match mode scores, computed by the scorer."""
-    from ..schema import SCHEMA
-    from .entities import COUNT_KEYS, MODES, greedy_counts
+    from tahaluf.core.schema import SCHEMA
+    from tahaluf.scoring.entities import COUNT_KEYS, MODES, greedy_counts
     labels = list(SCHEMA.entity_labels)
 
     def span(x):

@@ -1,6 +1,6 @@
 """Token space: an article's tokens and the rows that BIO tags are given for.
 
-Tokens are :func:`tahaluf.text.tokenize`; rows are :func:`tahaluf.text.sentences`
+Tokens are :func:`tahaluf.core.text.tokenize`; rows are :func:`tahaluf.core.text.sentences`
 with the two rules of the dataset's ``entities`` config (reimplemented here,
 the scorer does not import the dataset builder; ``tests/test_scoring.py``
 checks the two agree on the built dataset):
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Document
-from ..seeds import boilerplate_ranges
+from tahaluf.core.model import Document
+from tahaluf.seeds import boilerplate_ranges
 
 _CACHE: dict[tuple, DocTokens] = {}
 
@@ -50,7 +50,7 @@ def doc_tokens(doc: Document) -> DocTokens:
     hit = _CACHE.get(key)
     if hit is not None:
         return hit
-    from ..text import sentences, tokenize
+    from tahaluf.core.text import sentences, tokenize
     toks = tokenize(doc.text)
     sents = sentences(doc.text, toks)
     rows: list[list[int]] = []

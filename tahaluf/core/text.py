@@ -46,7 +46,7 @@ from camel_tools.utils.normalize import (
     normalize_teh_marbuta_ar,
 )
 
-from .errors import TahalufError
+from tahaluf.core.errors import TahalufError
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ Conventions (the only ones in the package):
 * Every span carries its text, and a span is checked against the document text
   where it is made: :meth:`Span.of` builds the text from the offsets, and
   :class:`Document` refuses to exist with a span whose offsets or text do not
-  match (it raises :class:`~tahaluf.errors.TahalufError` listing every such
+  match (it raises :class:`~tahaluf.core.errors.TahalufError` listing every such
   span, with ids ``span-out-of-range`` / ``span-text-mismatch``).
 * Layer-level checks (overlaps, labels, speakers, proclitics) are not made
   here; they are findings of :mod:`tahaluf.validate`.
@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from .errors import Finding, TahalufError
+from tahaluf.core.errors import Finding, TahalufError
 
 
 @dataclass(frozen=True, order=True)

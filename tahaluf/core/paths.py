@@ -12,7 +12,7 @@ from pathlib import Path
 
 def root() -> Path:
     env = os.environ.get("TAHALUF_ROOT")
-    return Path(env).resolve() if env else Path(__file__).resolve().parent.parent
+    return Path(env).resolve() if env else Path(__file__).resolve().parents[2]
 
 
 def seeds_dir() -> Path:
