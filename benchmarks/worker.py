@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     from tahaluf import corpus, dataset, validate
     if args.step == "score":
-        from tahaluf import scoring
+        pass
     import_s = time.perf_counter() - t0
     phases: dict[str, float] = {}
     detail: dict = {}

@@ -106,7 +106,7 @@ def data_hash(docs: list[Document]) -> str:
     canonical JSON. Scores, results files and the dataset card carry it."""
     import hashlib
 
-    from tahaluf.core.model import dumps
+    from tahaluf.core.jsonio import dumps
     return hashlib.sha256(dumps(list(docs)).encode("utf-8")).hexdigest()[:12]
 
 

@@ -69,7 +69,6 @@ Loading
 from __future__ import annotations
 
 import bisect
-import difflib
 import hashlib
 import json
 import string
@@ -81,8 +80,9 @@ from typing import Any
 
 from tahaluf import __version__, corpus, seeds
 from tahaluf.core import paths, text
-from tahaluf.core.errors import TahalufError
+from tahaluf.core.errors import TahalufError, did_you_mean
 from tahaluf.core.fileio import atomic_dir
+from tahaluf.core.jsonio import jsonl_bytes, read_jsonl
 from tahaluf.core.model import Document, Span, Speaker
 from tahaluf.core.schema import SCHEMA, Schema
 
@@ -198,9 +198,7 @@ def features(config: str, schema: Schema = SCHEMA):
 
 def _check_config(config: str) -> None:
     if config not in CONFIGS:
-        close = difflib.get_close_matches(config, list(CONFIGS), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise TahalufError(f"unknown dataset config {config!r}.{hint} Available: {', '.join(CONFIGS)}")
+        raise TahalufError(f"unknown dataset config {config!r}. {did_you_mean(config, CONFIGS)}")
 
 
 # -- rows ----------------------------------------------------------------------
@@ -479,11 +477,6 @@ def build_rows(docs: list[Document], speakers: Mapping[str, Speaker], *, source:
 
 # -- files ---------------------------------------------------------------------
 
-def jsonl(rows: Iterable[Mapping]) -> bytes:
-    """JSON Lines, UTF-8 (Arabic as is, no ``\\u`` escapes), keys in declared order."""
-    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
-
-
 def data_file(config: str, split: str) -> str:
     return f"{DATA_DIR}/{config}/{split}.jsonl"
 
@@ -708,7 +701,7 @@ def write_dataset(folder: Path, built: Built, docs: list[Document], schema: Sche
         for s in SPLIT_NAMES:
             p = folder / data_file(c, s)
             p.parent.mkdir(parents=True, exist_ok=True)
-            b = jsonl(built.rows[c][s])
+            b = jsonl_bytes(built.rows[c][s])
             p.write_bytes(b)
             sizes[data_file(c, s)] = len(b)
     card = render_card(built, docs, schema, _file_sums(folder), sizes)
@@ -798,12 +791,10 @@ def load(config: str = DEFAULT_CONFIG, split: str | None = None, *, dataset_dir:
 
     def one(s: str) -> Dataset:
         if s not in files:
-            close = difflib.get_close_matches(s, list(files), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise TahalufError(f"unknown split {s!r} of config {config!r}.{hint} Available: {', '.join(files)}")
+            raise TahalufError(f"unknown split {s!r} of config {config!r}. {did_you_mean(s, files)}")
         p = folder / files[s]
         try:
-            rows = [json.loads(line) for line in p.read_bytes().decode("utf-8").splitlines() if line]
+            rows = read_jsonl(p)
         except (OSError, ValueError) as e:
             raise TahalufError(f"{p}: cannot read: {e}") from e
         try:

@@ -182,10 +182,6 @@ def to_task(doc: Document, *, annotator: str | None = None, task_id: int | None 
     return task
 
 
-def dumps_tasks(tasks: list[dict]) -> str:
-    return json.dumps(tasks, ensure_ascii=False, indent=1) + "\n"
-
-
 # -- Label Studio -> canonical ------------------------------------------------------
 
 @dataclass

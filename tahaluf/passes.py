@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from tahaluf.core.fileio import write_atomic
+from tahaluf.core.jsonio import dumps
 from tahaluf.core.model import Document, Quote, Span
 from tahaluf.core.schema import SCHEMA, Schema
-from tahaluf.labelstudio import dumps_tasks, to_task
+from tahaluf.labelstudio import to_task
 from tahaluf.seeds import load_document
 
 
@@ -42,5 +43,5 @@ def import_working_file(src: Path, out_dir: Path) -> Path:
     d = json.loads(Path(src).read_bytes().decode("utf-8"))
     doc = working_to_document(d)
     out = Path(out_dir) / f"{doc.doc_id}.json"
-    write_atomic(out, dumps_tasks([to_task(doc)]))
+    write_atomic(out, dumps([to_task(doc)]))
     return out

@@ -738,7 +738,8 @@ def write_outputs(plan: Mapping[Path, Document], *, schema: Schema = SCHEMA) -> 
     """Write each document as a one-task Label Studio file, atomically; a file
     that already holds the same document is left as it is. Returns (written, unchanged)."""
     from tahaluf.core.fileio import write_atomic
-    from tahaluf.labelstudio import dumps_tasks, read_export, to_task
+    from tahaluf.core.jsonio import dumps
+    from tahaluf.labelstudio import read_export, to_task
     written, same = [], []
     for target, doc in sorted(plan.items()):
         if target.exists():
@@ -747,7 +748,7 @@ def write_outputs(plan: Mapping[Path, Document], *, schema: Schema = SCHEMA) -> 
             if not found and old == [doc]:
                 same.append(target)
                 continue
-        write_atomic(target, dumps_tasks([to_task(doc)]))
+        write_atomic(target, dumps([to_task(doc)]))
         written.append(target)
     return written, same
 

@@ -62,8 +62,6 @@ Refusals
 
 from __future__ import annotations
 
-import difflib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,7 +69,8 @@ from typing import Any
 
 import numpy as np
 
-from tahaluf.core.errors import Finding, TahalufError
+from tahaluf.core.errors import Finding, TahalufError, did_you_mean
+from tahaluf.core.jsonio import parse_jsonl, short
 from tahaluf.core.model import Document, Speaker
 from tahaluf.core.schema import SCHEMA, Schema
 
@@ -112,14 +111,6 @@ class Submission:
     lines: dict[str, int] = field(default_factory=dict)
 
 
-def did_you_mean(name: Any, known: Iterable[str], *, limit: int = 30) -> str:
-    """``"Did you mean X? Available: a, b, ..."`` (lm-eval style)."""
-    known = list(known)
-    close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.6)
-    shown = ", ".join(known[:limit]) + (f", ... ({len(known)} in all)" if len(known) > limit else "")
-    return (f"Did you mean {' or '.join(close)}? " if close else "") + f"Available: {shown}"
-
-
 def speaker_aliases(speakers: Mapping[str, Speaker]) -> dict[str, str]:
     """Registry id or alias -> canonical registry id."""
     out = {}
@@ -152,7 +143,7 @@ class _Checker:
         """``obj`` is an object with all required keys and no unknown key."""
         required, optional = keys
         if not isinstance(obj, dict):
-            self.add("malformed-file", f"{what} must be a JSON object", where, got=_short(obj),
+            self.add("malformed-file", f"{what} must be a JSON object", where, got=short(obj),
                      expected=f"an object with {', '.join(required)}")
             return False
         ok = True
@@ -186,25 +177,6 @@ class _Checker:
                      got=obj["text"], expected=text[s:e])
             return None
         return s, e
-
-
-def _short(x: Any, n: int = 60) -> str:
-    s = json.dumps(x, ensure_ascii=False) if not isinstance(x, str) else x
-    return s if len(s) <= n else s[:n] + "..."
-
-
-def parse_jsonl(text: str, name: str) -> tuple[list[tuple[int, Any]], list[Finding]]:
-    """``(line number, parsed value)`` for every non-blank line, and the lines that are not JSON."""
-    out, found = [], []
-    for i, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            out.append((i, json.loads(line)))
-        except json.JSONDecodeError as e:
-            found.append(Finding("malformed-file", f"line is not valid JSON ({e.msg} at column {e.colno})",
-                                 f"{name}:{i}", got=_short(line), expected="one JSON object per line"))
-    return out, found
 
 
 def load_submission(source: str | Path | Iterable[Mapping], *, task: str, split: str = "all",
@@ -259,7 +231,7 @@ def load_submission(source: str | Path | Iterable[Mapping], *, task: str, split:
     for line, rec in records:
         loc = f"{name}:{line}"
         if not isinstance(rec, dict):
-            chk.add("malformed-file", "record is not a JSON object", loc, got=_short(rec),
+            chk.add("malformed-file", "record is not a JSON object", loc, got=short(rec),
                     expected='{"doc_id": ..., "' + task + '": [...]}')
             continue
         unknown = [k for k in rec if k not in RECORD_KEYS]
@@ -267,7 +239,7 @@ def load_submission(source: str | Path | Iterable[Mapping], *, task: str, split:
             chk.add("malformed-file", f"unknown field {k!r}", loc, got=k, expected=did_you_mean(k, RECORD_KEYS))
         doc_id = rec.get("doc_id")
         if not isinstance(doc_id, str):
-            chk.add("malformed-file", "record lacks a string doc_id", loc, got=_short(doc_id),
+            chk.add("malformed-file", "record lacks a string doc_id", loc, got=short(doc_id),
                     expected="the article's doc_id")
             continue
         loc = f"{loc} doc={doc_id}"
@@ -334,7 +306,7 @@ def load_submission(source: str | Path | Iterable[Mapping], *, task: str, split:
 
 def _entities(chk: _Checker, items: Any, doc: Document, schema: Schema, loc: str) -> list[tuple[int, int, int]]:
     if not isinstance(items, list):
-        chk.add("malformed-file", "entities must be a list", loc, got=_short(items), expected="a list ([] for none)")
+        chk.add("malformed-file", "entities must be a list", loc, got=short(items), expected="a list ([] for none)")
         return []
     labels = list(schema.entity_labels)
     spans = []
@@ -377,7 +349,7 @@ def _bio(chk: _Checker, rec: Mapping, doc: Document, schema: Schema, loc: str):
     all_rows = list(dt.rows)
     kept_rows = [r for r, k in zip(dt.rows, dt.kept) if k]
     if not isinstance(tags, list):
-        chk.add("malformed-file", "ner_tags must be a list", where, got=_short(tags),
+        chk.add("malformed-file", "ner_tags must be a list", where, got=short(tags),
                 expected="a list of tags per sentence, or one list for the article")
         return None
 
@@ -411,7 +383,7 @@ def _bio(chk: _Checker, rec: Mapping, doc: Document, schema: Schema, loc: str):
     flat, index = got
     if "tokens" in rec:
         if not isinstance(rec["tokens"], list):
-            chk.add("malformed-file", "tokens must be a list", f"{loc} tokens", got=_short(rec["tokens"]))
+            chk.add("malformed-file", "tokens must be a list", f"{loc} tokens", got=short(rec["tokens"]))
             return None
         tk = shape(rec["tokens"], "tokens")
         if tk is None:
@@ -436,7 +408,7 @@ def _quotes(chk: _Checker, items: Any, doc: Document, schema: Schema,
             speakers: Mapping[str, Speaker] | None, loc: str) -> list:
     from tahaluf.scoring.quotes import QuoteItem
     if not isinstance(items, list):
-        chk.add("malformed-file", "quotes must be a list", loc, got=_short(items), expected="a list ([] for none)")
+        chk.add("malformed-file", "quotes must be a list", loc, got=short(items), expected="a list ([] for none)")
         return []
     aliases = speaker_aliases(speakers or {})
     out = []
@@ -460,7 +432,7 @@ def _quotes(chk: _Checker, items: Any, doc: Document, schema: Schema,
         qid = q.get("quote_id")
         if qid is not None:
             if not isinstance(qid, str):
-                chk.add("malformed-file", "quote_id must be a string", f"{where}.quote_id", got=_short(qid))
+                chk.add("malformed-file", "quote_id must be a string", f"{where}.quote_id", got=short(qid))
                 ok = False
             elif qid in ids:
                 chk.add("duplicate-id", f"quote_id also used by quotes[{ids[qid]}]", f"{where}.quote_id", got=qid)
@@ -506,7 +478,7 @@ def _stance(chk: _Checker, items: Any, doc: Document, schema: Schema, loc: str,
     gold = gold_stance(doc)
     qids = sorted({q for q, _ in gold})
     if not isinstance(items, list):
-        chk.add("malformed-file", "stance must be a list", loc, got=_short(items),
+        chk.add("malformed-file", "stance must be a list", loc, got=short(items),
                 expected="a list of {quote_id, target, label}")
         return {}
     out: dict[tuple[str, str], str | None] = {}

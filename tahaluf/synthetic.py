@@ -291,7 +291,8 @@ def write_repo(root: str | Path, docs: Sequence[Document], speakers: Mapping[str
     """Write ``docs`` in the repository layout under ``root``: ``seeds/<id>.txt``,
     ``seeds/metadata.json``, ``annotation/gold/<id>.json`` (one Label Studio
     task per file, like the gold) and ``annotation/speakers.json``."""
-    from tahaluf.labelstudio import dumps_tasks, to_task
+    from tahaluf.core.jsonio import dumps
+    from tahaluf.labelstudio import to_task
 
     root = Path(root)
     sd, gd = root / "seeds", root / "annotation" / "gold"
@@ -302,7 +303,7 @@ def write_repo(root: str | Path, docs: Sequence[Document], speakers: Mapping[str
         (sd / f"{d.doc_id}.txt").write_bytes(d.text.encode("utf-8"))
         records.append(dict(d.metadata))
         (gd / f"{d.doc_id}.json").write_bytes(
-            dumps_tasks([to_task(d, annotator="synthetic", task_id=k + 1, ground_truth=True)]).encode("utf-8"))
+            dumps([to_task(d, annotator="synthetic", task_id=k + 1, ground_truth=True)]).encode("utf-8"))
     (sd / "metadata.json").write_bytes(json.dumps(
         {"schema": "tahaluf seeds metadata v1", "documents": records}, ensure_ascii=False, indent=1).encode("utf-8"))
     (root / "annotation" / "speakers.json").write_bytes(json.dumps(

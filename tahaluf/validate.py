@@ -23,19 +23,19 @@ once, no unknown document.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Mapping
 
 from tahaluf import seeds
 from tahaluf.core import paths
-from tahaluf.core.errors import Finding, TahalufError
+from tahaluf.core.errors import Finding, TahalufError, did_you_mean
+from tahaluf.core.jsonio import read_json
 from tahaluf.core.model import Document, Span, Speaker
 from tahaluf.core.schema import PROCLITICS, SCHEMA, Schema
 
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
-_PROCLITIC_PREFIX = re.compile(f"[وف]?[بلك]?")
+_PROCLITIC_PREFIX = re.compile("[وف]?[بلك]?")
 _BAD_START = re.compile(f"^(?:لل|[{PROCLITICS}]ال)")
 
 
@@ -126,7 +126,7 @@ def document_findings(doc: Document, *, schema: Schema = SCHEMA,
             out.append(Finding("quote-without-speaker", "quotation has no speaker_id", where))
         elif speakers is not None and q.speaker_id not in speakers:
             out.append(Finding("unknown-speaker", "speaker_id is not in annotation/speakers.json", where,
-                               got=q.speaker_id, expected=_did_you_mean(q.speaker_id, speakers)))
+                               got=q.speaker_id, expected=did_you_mean(q.speaker_id, speakers)))
         out += _stance_findings(q.stance, schema, where)
     out += _stance_findings(doc.doc_stance, schema, f"{loc} document")
     return out
@@ -147,32 +147,14 @@ def _stance_findings(stance: Mapping[str, str], schema: Schema, where: str) -> l
     return out
 
 
-def _did_you_mean(name: str, known: Iterable[str]) -> str:
-    import difflib
-    close = difflib.get_close_matches(name, list(known), n=3)
-    return f"one of the registry ids (did you mean {', '.join(close)}?)" if close else "an id in the registry"
-
-
 # -- files --------------------------------------------------------------------
-
-def load_json(path: str | Path):
-    """JSON from a file; leading lines starting with ``#`` are a comment header
-    (the fixtures under ``tests/fixtures/`` open with one saying why they are
-    invalid) and are skipped."""
-    raw = Path(path).read_bytes().decode("utf-8")
-    lines = raw.split("\n")
-    k = 0
-    while k < len(lines) and lines[k].startswith("#"):
-        k += 1
-    return json.loads("\n".join(lines[k:]))
-
 
 def load_speakers(path: str | Path | None = None) -> tuple[dict[str, Speaker], list[Finding]]:
     p = Path(path) if path else paths.speakers_file()
     if not p.exists():
         return {}, []
     try:
-        data = load_json(p)
+        data = read_json(p)
         recs = [Speaker.from_dict(d) for d in data]
     except (ValueError, KeyError, TypeError) as e:
         return {}, [Finding("malformed-file", f"cannot read the speaker registry: {e}", str(p))]
@@ -191,7 +173,7 @@ def validate_export(path: str | Path, bases: Mapping[str, Document], *, schema: 
     """Read a Label Studio export and run every check on its documents."""
     from tahaluf.labelstudio import tasks_to_documents
     try:
-        tasks = load_json(path)
+        tasks = read_json(path)
     except (OSError, UnicodeDecodeError, ValueError) as e:
         return [], [Finding("malformed-file", f"cannot read JSON: {e}", str(path))]
     try:

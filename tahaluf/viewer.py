@@ -52,7 +52,6 @@ document; the tests run it on the pages as Chromium parsed them. The
 
 from __future__ import annotations
 
-import difflib
 import html
 import os
 import shutil
@@ -67,7 +66,7 @@ from pathlib import Path
 from urllib.parse import quote as _urlquote
 
 from tahaluf import __version__
-from tahaluf.core.errors import TahalufError
+from tahaluf.core.errors import TahalufError, did_you_mean
 from tahaluf.core.fileio import write_atomic
 from tahaluf.core.model import Document, Quote, Speaker
 from tahaluf.core.schema import SCHEMA, Schema
@@ -119,9 +118,7 @@ def parse_layers(spec: str | Iterable[str] | None) -> tuple[str, ...]:
     names = [n for n in names if n]
     for n in names:
         if n not in LAYERS:
-            near = difflib.get_close_matches(n, LAYERS, n=1)
-            hint = f" Did you mean {near[0]!r}?" if near else ""
-            raise TahalufError(f"unknown layer {n!r}.{hint} Available: {', '.join(LAYERS)}")
+            raise TahalufError(f"unknown layer {n!r}. {did_you_mean(n, LAYERS)}")
     return tuple(n for n in LAYERS if n in names)
 
 
@@ -507,9 +504,7 @@ def find_document(docs: Sequence[Document], key: str) -> Document:
     ids = [d.doc_id for d in docs]
     if len(pre) > 1:
         raise TahalufError(f"document {key!r} is ambiguous: {', '.join(d.doc_id for d in pre)}")
-    near = difflib.get_close_matches(key, ids, n=1, cutoff=0.5)
-    hint = f" Did you mean {near[0]!r}?" if near else ""
-    raise TahalufError(f"unknown document {key!r}.{hint} Available: {', '.join(ids)}")
+    raise TahalufError(f"unknown document {key!r}. {did_you_mean(key, ids)}")
 
 
 # -- reading a page back -----------------------------------------------------------

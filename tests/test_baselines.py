@@ -155,7 +155,7 @@ def test_progress_bar_on_request(tmp_path):
     r = _tahaluf("baselines", "--system", "stance-majority", "--out", str(tmp_path), "--progress")
     assert r.returncode == 0 and "fit" in r.stderr and "stance-majority" in r.stderr
     r = _tahaluf("baselines", "--system", "stance-majorty", "--out", str(tmp_path))
-    assert r.returncode == 1 and "Did you mean stance-majority?" in r.stderr
+    assert r.returncode == 1 and "Did you mean 'stance-majority'?" in r.stderr
 
 
 # -- characters from tokens ------------------------------------------------------------------

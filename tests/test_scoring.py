@@ -155,7 +155,7 @@ def test_record_level_refusals(ref, tmp_path, case, task, edit, fid, message):
 
 def test_unknown_document_says_did_you_mean(ref, tmp_path):
     err, _ = _one(ref, tmp_path, _gold(ref, "entities") + [{"doc_id": "000_fccf310b8a8da4fd", "entities": []}])
-    assert "Did you mean 000_fccf310b8a8da4fc?" in str(err) and "Available:" in str(err)
+    assert "Did you mean '000_fccf310b8a8da4fc'?" in str(err) and "Available:" in str(err)
 
 
 def test_article_outside_the_split_is_refused(ref, tmp_path):
@@ -220,13 +220,13 @@ def test_item_level_refusals(ref, tmp_path, task, fn, fid, message, field):
 
 def test_unknown_names_say_did_you_mean(ref, tmp_path):
     err, _ = _one(ref, tmp_path, _first_doc_edit(ref, "entities", lambda r: r["entities"][0].update(label="PERS")))
-    assert "Did you mean PER?" in str(err)
+    assert "Did you mean 'PER'?" in str(err)
     err, _ = _one(ref, tmp_path, _first_doc_edit(ref, "quotes", lambda r: r["quotes"][0].update(
         speaker_id="wayne_marrotto")), "quotes")
-    assert "Did you mean wayne_marotto?" in str(err)
+    assert "Did you mean 'wayne_marotto'?" in str(err)
     err, _ = _one(ref, tmp_path, _first_doc_edit(ref, "stance", lambda r: r["stance"][0].update(label="FAVOUR")),
                   "stance")
-    assert "Did you mean FAVOR?" in str(err)
+    assert "Did you mean 'FAVOR'?" in str(err)
 
 
 def test_bio_refusals(ref, tmp_path):

@@ -30,9 +30,10 @@ from conftest import ROOT
 
 from tahaluf import corpus, studio
 from tahaluf.core.errors import TahalufError
+from tahaluf.core.jsonio import dumps
 from tahaluf.core.model import Quote, Span
 from tahaluf.core.schema import SCHEMA, StanceTarget
-from tahaluf.labelstudio import dumps_tasks, read_export, to_task
+from tahaluf.labelstudio import read_export, to_task
 from tahaluf.studio import Change, diff_documents, slug
 
 pytestmark = pytest.mark.live
@@ -186,7 +187,7 @@ def test_push_pull_is_lossless_on_the_whole_corpus(live, source, tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.count(": no change") == 5 and "wrote 5 file(s), 0 unchanged" in r.stdout
     for d in docs:
-        assert (out / f"{d.doc_id}.json").read_text(encoding="utf-8") == dumps_tasks([to_task(d)])
+        assert (out / f"{d.doc_id}.json").read_text(encoding="utf-8") == dumps([to_task(d)])
 
     gold = live.root / "annotation" / "gold"
     before = {f.name: f.read_bytes() for f in gold.glob("*.json")}
@@ -289,7 +290,7 @@ def test_several_annotators_on_one_task_stay_apart(live, source, tmp_path):
         assert r.returncode == 0, r.stdout + r.stderr
         for d in docs + other:
             f = out / slug(d.annotator) / f"{d.doc_id}.json"
-            assert f.read_text(encoding="utf-8") == dumps_tasks([to_task(d)]), f
+            assert f.read_text(encoding="utf-8") == dumps([to_task(d)]), f
         assert len(list(out.rglob("*.json"))) == 10
 
 

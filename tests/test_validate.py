@@ -44,7 +44,7 @@ def test_cli_lists_findings_and_exits_nonzero():
                         "--speakers", str(SEEDS / "speakers.json"), str(FIXTURES / "unknown-speaker.json")],
                        capture_output=True, text=True)
     assert r.returncode == 1
-    assert "[unknown-speaker]" in r.stdout and "wayne_marroto" in r.stdout and "did you mean wayne_marotto" in r.stdout
+    assert "[unknown-speaker]" in r.stdout and "wayne_marroto" in r.stdout and "Did you mean 'wayne_marotto'?" in r.stdout
 
 
 def test_cli_valid_corpus_exits_zero():

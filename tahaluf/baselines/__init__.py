@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from tahaluf import __version__
-from tahaluf.core.errors import TahalufError
+from tahaluf.core.errors import TahalufError, did_you_mean
+from tahaluf.core.jsonio import jsonl_bytes
 from tahaluf.core.model import Document
 
 
@@ -86,7 +87,6 @@ def system(name: str) -> System:
     for s in SYSTEMS:
         if s.name == name:
             return s
-    from tahaluf.submission import did_you_mean
     raise TahalufError(f"unknown baseline {name!r}. {did_you_mean(name, [s.name for s in SYSTEMS])}")
 
 
@@ -122,10 +122,6 @@ def predictions(s: System, docs: Sequence[Document], progress=None) -> dict[str,
     if progress:
         progress(1)
     return out
-
-
-def jsonl(records: Sequence[dict]) -> str:
-    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
 
 
 def run_system(s: System, docs: Sequence[Document], reference: str, out_dir: Path, *, bootstrap=None,
@@ -179,7 +175,7 @@ def run_system(s: System, docs: Sequence[Document], reference: str, out_dir: Pat
     with atomic_dir(Path(out_dir) / s.name) as stage:
         stage.chmod(0o755)  # mkdtemp makes it private
         for run, recs in preds.items():
-            (stage / f"{run}.jsonl").write_text(jsonl(recs), encoding="utf-8")
+            (stage / f"{run}.jsonl").write_bytes(jsonl_bytes(recs))
         (stage / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n",
                                             encoding="utf-8")
     return results

@@ -151,7 +151,7 @@ def render(report: dict, per_document: bool = False) -> str:
 def run(args: argparse.Namespace) -> int:
     from tahaluf.agreement import counts_by_kind
     from tahaluf.core.fileio import write_atomic
-    from tahaluf.core.model import dumps
+    from tahaluf.core.jsonio import dumps
 
     report, dis = build_report(args.a, args.b, args.speakers)
     if not args.per_document and args.json:

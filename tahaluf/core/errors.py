@@ -13,6 +13,8 @@ A finding prints like the Universal Dependencies validator's messages::
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,3 +85,12 @@ class TahalufError(Exception):
         if self.findings:
             message = message + "\n" + "\n".join(f"  {f}" for f in self.findings)
         super().__init__(message)
+
+
+def did_you_mean(name: Any, known: Iterable[str], *, limit: int = 30) -> str:
+    """``"Did you mean X? Available: a, b, ..."`` (lm-eval style); the one
+    suggestion helper of the package."""
+    known = [str(k) for k in known]
+    close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.6)
+    shown = ", ".join(known[:limit]) + (f", ... ({len(known)} in all)" if len(known) > limit else "")
+    return (f"Did you mean {' or '.join(map(repr, close))}? " if close else "") + f"Available: {shown}"

@@ -19,7 +19,6 @@ offsets then id), and :func:`dumps` writes UTF-8 JSON with a fixed key order.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -204,6 +203,15 @@ class Document:
                 out += s.findings(self.text, f"{loc} quote={q.quote_id} {role}")
         return out
 
+    @property
+    def boilerplate(self) -> tuple[tuple[int, int], ...]:
+        """The site-boilerplate ranges ``(start, end)`` of the metadata (never annotated)."""
+        return tuple((b["start"], b["end"]) for b in self.metadata.get("boilerplate", ()))
+
+    def in_boilerplate(self, start: int, end: int) -> bool:
+        """Whether ``[start, end)`` lies wholly inside one boilerplate range."""
+        return any(b0 <= start and end <= b1 for b0, b1 in self.boilerplate)
+
     def with_layers(self, **changes: Any) -> "Document":
         """A copy with some fields replaced (re-checked)."""
         import dataclasses
@@ -231,20 +239,6 @@ class Document:
             doc_stance=dict(d.get("doc_stance", {})),
             annotator=d.get("annotator"),
         )
-
-
-def dumps(obj: Any) -> str:
-    """Deterministic JSON: UTF-8 text (no ``\\u`` escapes), fixed key order, newline at end."""
-    if hasattr(obj, "to_dict"):
-        obj = obj.to_dict()
-    elif isinstance(obj, (list, tuple)):
-        obj = [o.to_dict() if hasattr(o, "to_dict") else o for o in obj]
-    return json.dumps(obj, ensure_ascii=False, indent=1) + "\n"
-
-
-def documents_from_json(s: str) -> list[Document]:
-    data = json.loads(s)
-    return [Document.from_dict(d) for d in (data if isinstance(data, list) else [data])]
 
 
 def speakers_by_id(speakers: Iterable[Speaker]) -> dict[str, Speaker]:
