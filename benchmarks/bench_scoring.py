@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import machine, measure
 
-#: Tahaluf reports scores rounded to 6 decimals (tahaluf.scoring.metrics.DIGITS)
+#: Tahaluf reports scores rounded to 6 decimals (tahaluf.core.metrics.DIGITS)
 ROUNDED_TOL = 5e-7
 TARGET_SPEEDUP = 10.0
 
@@ -57,10 +57,10 @@ def _missing(what: str, e: Exception) -> RuntimeError:
 def tahaluf_api():
     """The scorer functions used, in one place (the scorer is the module under test)."""
     try:
-        from tahaluf.scoring.bio import TagSet, decode, sentence_starts
+        from tahaluf.core.tagging import TagSet, decode, sentence_starts
         from tahaluf.scoring.entities import score_spans, strict_bio
     except (ImportError, AttributeError) as e:
-        raise _missing("tahaluf.scoring.entities.strict_bio/score_spans, tahaluf.scoring.bio.TagSet/decode/"
+        raise _missing("tahaluf.scoring.entities.strict_bio/score_spans, tahaluf.core.tagging.TagSet/decode/"
                        "sentence_starts", e) from e
     return TagSet, decode, sentence_starts, score_spans, strict_bio
 

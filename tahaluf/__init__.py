@@ -6,17 +6,14 @@ The version comes from the installed package metadata only.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from tahaluf.core.version import __version__
 
-try:
-    __version__ = version("tahaluf")
-except PackageNotFoundError:  # pragma: no cover - running from a tree that is not installed
-    __version__ = "0+unknown"
+__all__ = ["__version__", "load", "data_files_hash"]
 
 
 def __getattr__(name: str):
     # lazy, so that importing tahaluf does not import `datasets`
-    if name in ("load", "data_hash"):
+    if name in ("load", "data_files_hash"):
         from tahaluf import dataset
         return getattr(dataset, name)
     raise AttributeError(f"module 'tahaluf' has no attribute {name!r}")

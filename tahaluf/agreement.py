@@ -15,25 +15,19 @@ Speaker ids
     (those are compared as written).
 
 Span matching (:func:`match_spans`)
-    *strict*: same ``start``, ``end`` and label. *overlap*: at least one
-    character in common and the same label, one-to-one. The one-to-one
-    matching is greedy and deterministic: all candidate pairs (a, b) with the
-    same label and a non-empty intersection are sorted by (1) larger number of
-    shared characters first, then (2) A's offsets, then (3) B's offsets, and
-    taken in that order whenever neither span is already matched. Exact pairs
-    share the most characters with each other, so every strict match is also an
-    overlap match. Unmatched spans of B are false positives, unmatched spans of
-    A false negatives. ``F1 = 2tp / (2tp + fp + fn)``.
+    The scorer's matcher, :func:`tahaluf.core.spans.match`: *strict* is its
+    ``exact`` mode with the same label, *overlap* its ``overlap`` mode (at least
+    one character in common, the same label, one to one, the most pairs and then
+    the most shared characters). Unmatched spans of B are false positives,
+    unmatched spans of A false negatives. ``F1 = 2tp / (2tp + fp + fn)``.
 
 Entities
     Strict and overlap P/R/F1 overall and per type (per-type counts split the
     same matching by label). Token-level Cohen's kappa for comparison with
     Wojood (0.979): tokens are :func:`tahaluf.core.text.tokenize`'s; a token is
-    tagged with an entity's type if it shares at least one character with the
-    entity, ``B-<type>`` on the entity's first such token and ``I-<type>`` on
-    the others, ``O`` otherwise (entities are flat, so a token overlaps at most
-    one entity except where two entities sit in one token; then the first
-    wins). Kappa is given over all tokens (Wojood's convention) and over the
+    tagged by :func:`tahaluf.core.tagging.tags_of`, the projection every
+    consumer uses (overlap rule, ``first-wins`` where two entities touch one
+    token). Kappa is given over all tokens (Wojood's convention) and over the
     tokens tagged by at least one pass (which removes the mass of agreeing
     ``O`` tokens that inflates token-level kappa).
 
@@ -79,16 +73,21 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any
 
-from tahaluf.core.errors import TahalufError
+from tahaluf.core import spans, tagging
+from tahaluf.core.errors import TahalufError, did_you_mean
+from tahaluf.core.metrics import PRF, rnd
 from tahaluf.core.model import Document, Quote, Span, Speaker
 from tahaluf.core.schema import SCHEMA, Schema
+from tahaluf.core.speakers import alias_table
 
 #: Wojood's reported token-level Cohen's kappa (Jarrar et al., 2022), for comparison.
 WOJOOD_KAPPA = 0.979
 
 MATCH_MODES = ("strict", "overlap")
+#: the names of the two totals in a P/R/F1 block of agreement (pass A, pass B)
+AB = ("n_a", "n_b")
 
 
 # -- speaker ids ----------------------------------------------------------------
@@ -107,20 +106,6 @@ class SpeakerMapping:
     def to_dict(self) -> dict:
         return {"mapped_quotes": self.mapped_quotes, "aliases": dict(sorted(self.aliases.items())),
                 "unknown": list(self.unknown)}
-
-
-def alias_table(speakers: Mapping[str, Speaker]) -> dict[str, str]:
-    """id or alias -> canonical registry id. An alias claimed by two records,
-    or an alias that is another record's id, is refused."""
-    table = {sid: sid for sid in speakers}
-    for s in speakers.values():
-        for a in s.aliases:
-            if a in table and table[a] != s.speaker_id:
-                raise TahalufError(
-                    f"speaker registry: alias {a!r} of {s.speaker_id!r} is already "
-                    f"{'an id' if a in speakers else 'an alias of ' + repr(table[a])}")
-            table[a] = s.speaker_id
-    return table
 
 
 def map_speakers(docs: Sequence[Document], speakers: Mapping[str, Speaker]) -> tuple[list[Document], SpeakerMapping]:
@@ -149,38 +134,6 @@ def map_speakers(docs: Sequence[Document], speakers: Mapping[str, Speaker]) -> t
 # -- counting -------------------------------------------------------------------
 
 @dataclass
-class PRF:
-    """Counts of B against A: ``tp`` matched, ``fp`` only in B, ``fn`` only in A."""
-
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    def __iadd__(self, other: PRF) -> Self:
-        self.tp += other.tp
-        self.fp += other.fp
-        self.fn += other.fn
-        return self
-
-    @property
-    def precision(self) -> float | None:
-        return _div(self.tp, self.tp + self.fp)
-
-    @property
-    def recall(self) -> float | None:
-        return _div(self.tp, self.tp + self.fn)
-
-    @property
-    def f1(self) -> float | None:
-        return _div(2 * self.tp, 2 * self.tp + self.fp + self.fn)
-
-    def to_dict(self) -> dict:
-        return {"tp": self.tp, "fp": self.fp, "fn": self.fn,
-                "n_a": self.tp + self.fn, "n_b": self.tp + self.fp,
-                "precision": _r(self.precision), "recall": _r(self.recall), "f1": _r(self.f1)}
-
-
-@dataclass
 class Agreement:
     """Raw agreement over ``n`` paired items."""
 
@@ -200,47 +153,26 @@ class Agreement:
 
 
 def _div(a: int, b: int) -> float | None:
+    """A rate over ``b`` items; ``None`` over none (P/R/F1 use :class:`PRF`'s policy)."""
     return a / b if b else None
 
 
 def _r(x: float | None) -> float | None:
-    return None if x is None else round(x, 4)
+    return None if x is None else rnd(x)
 
 
 # -- matching -------------------------------------------------------------------
 
-def _shared(a: Span, b: Span) -> int:
-    return max(0, min(a.end, b.end) - max(a.start, b.start))
-
-
 def match_spans(a: Sequence[Span], b: Sequence[Span], mode: str = "strict", *,
                 same_label: bool = True) -> list[tuple[int, int]]:
-    """One-to-one matching of spans ``a`` with spans ``b``; pairs of indices,
-    sorted by A's index. ``mode`` is ``strict`` or ``overlap`` (see the module
-    docstring for the deterministic greedy rule)."""
+    """One-to-one pairs of indices of spans ``a`` and ``b`` (:func:`tahaluf.core.spans.match`):
+    ``strict`` is its ``exact`` mode, ``overlap`` its ``overlap`` mode; with
+    ``same_label`` only spans with the same label pair."""
     if mode not in MATCH_MODES:
-        raise TahalufError(f"unknown match mode {mode!r}. Available: {', '.join(MATCH_MODES)}")
-    cands = []
-    for i, x in enumerate(a):
-        for j, y in enumerate(b):
-            if same_label and x.label != y.label:
-                continue
-            if mode == "strict":
-                ok = x.start == y.start and x.end == y.end
-            else:
-                ok = _shared(x, y) > 0
-            if ok:
-                cands.append((-_shared(x, y), x.start, x.end, y.start, y.end, i, j))
-    cands.sort()
-    used_a: set[int] = set()
-    used_b: set[int] = set()
-    pairs = []
-    for *_, i, j in cands:
-        if i not in used_a and j not in used_b:
-            used_a.add(i)
-            used_b.add(j)
-            pairs.append((i, j))
-    return sorted(pairs)
+        raise TahalufError(f"unknown match mode {mode!r}. {did_you_mean(mode, MATCH_MODES)}")
+    labels = {"gold_labels": [x.label for x in a], "pred_labels": [y.label for y in b]} if same_label else {}
+    return spans.match([(x.start, x.end) for x in a], [(y.start, y.end) for y in b],
+                       "exact" if mode == "strict" else "overlap", **labels)
 
 
 def span_prf(a: Sequence[Span], b: Sequence[Span], mode: str) -> tuple[PRF, dict[str, PRF]]:
@@ -297,23 +229,13 @@ def label_agreement(la: Sequence[str], lb: Sequence[str]) -> dict:
 # -- entities -------------------------------------------------------------------
 
 def bio_tags(doc: Document, tokens: Sequence[Any] | None = None) -> list[str]:
-    """BIO tag of each token of ``doc`` (a token is tagged if it overlaps an entity)."""
-    from tahaluf.core.text import tokenize
-    toks = tokenize(doc.text) if tokens is None else tokens
-    tags = ["O"] * len(toks)
-    k = 0
-    ents = list(doc.entities)
-    for i, t in enumerate(toks):
-        while k < len(ents) and ents[k].end <= t.start:
-            k += 1
-        for e in ents[k:]:
-            if e.start >= t.end:
-                break
-            if e.end > t.start:  # overlap
-                first = i == 0 or toks[i - 1].end <= e.start
-                tags[i] = ("B-" if first else "I-") + e.label
-                break
-    return tags
+    """BIO tag of each token of ``doc`` (:func:`tahaluf.core.tagging.tags_of`)."""
+    if tokens is None:
+        dt = tagging.doc_tokens(doc)
+        starts, ends = dt.starts, dt.ends
+    else:
+        starts, ends = [t.start for t in tokens], [t.end for t in tokens]
+    return tagging.tags_of(starts, ends, sorted(doc.entities, key=lambda e: (e.start, e.end)))[0]
 
 
 def entity_agreement(pairs: Sequence[tuple[Document, Document]]) -> dict:
@@ -327,9 +249,9 @@ def entity_agreement(pairs: Sequence[tuple[Document, Document]]) -> dict:
             total += t
             for lab, c in p.items():
                 per.setdefault(lab, PRF()).__iadd__(c)
-            per_doc.setdefault(da.doc_id, {})[mode] = t.to_dict()
-        out[mode] = {"overall": total.to_dict(),
-                     "per_type": {k: per[k].to_dict() for k in sorted(per, key=_label_order)}}
+            per_doc.setdefault(da.doc_id, {})[mode] = t.to_dict(*AB)
+        out[mode] = {"overall": total.to_dict(*AB),
+                     "per_type": {k: per[k].to_dict(*AB) for k in sorted(per, key=_label_order)}}
     ta: list[str] = []
     tb: list[str] = []
     for da, db in pairs:
@@ -413,16 +335,16 @@ def quotation_agreement(pairs: Sequence[tuple[Document, Document]]) -> dict:
             ok = attribution_agrees(x, y)
             attr.add(ok)
             doc_attr.add(ok)
-        per_doc[da.doc_id] = {"span_overlap": span_prf(qa, qb, "overlap")[0].to_dict(),
+        per_doc[da.doc_id] = {"span_overlap": span_prf(qa, qb, "overlap")[0].to_dict(*AB),
                               "attribution": doc_attr.to_dict()}
     on_matched = {k: v.to_dict() for k, v in on.items()}
     on_matched["quote_type"]["cohen_kappa"] = _r(cohen_kappa(qt_a, qt_b))
     return {
         "n_a": n_a, "n_b": n_b,
-        "span_exact": span["strict"].to_dict(),
-        "span_overlap": span["overlap"].to_dict(),
-        "cue_exact": cue.to_dict(),
-        "source_exact": source.to_dict(),
+        "span_exact": span["strict"].to_dict(*AB),
+        "span_overlap": span["overlap"].to_dict(*AB),
+        "cue_exact": cue.to_dict(*AB),
+        "source_exact": source.to_dict(*AB),
         "on_matched": on_matched,
         "attribution": {
             "definition": "a quotation pair matched by overlap agrees when quote span (exact), cue, "

@@ -14,11 +14,10 @@ entity); Tahaluf annotates neither part of speech nor chunks, so both are
 Face ``conll2003``-style loaders, flair) read it as is.
 
 Tokens and sentences
-    :func:`tahaluf.core.text.tokenize` (camel-tools' ``simple_word_tokenize``
-    aligned back to the raw text) and :func:`tahaluf.core.text.sentences`. Proclitics
-    are not split off: ``وللتحالف`` is one token. Tokens that overlap a
-    boilerplate range of the document (comment boxes, privacy lines) are left
-    out; a sentence left with no token is dropped.
+    The rows of :func:`tahaluf.core.tagging.doc_tokens`, the same rows as the
+    dataset's ``entities`` config: camel-tools tokens, sentences merged where
+    an entity crosses a sentence boundary, rows wholly inside a boilerplate
+    range left out. Proclitics are not split off: ``وللتحالف`` is one token.
 
 Tags (IOB2, "BIO")
     A token is tagged when it overlaps an entity span, i.e. shares at least
@@ -26,14 +25,13 @@ Tags (IOB2, "BIO")
     is ``B-<TYPE>``, the following ones ``I-<TYPE>``; every other token is
     ``O``. Entity spans exclude one-letter proclitics but the token keeps
     them: in ``وللتحالف`` the ORG span is ``لتحالف`` (from the second lam,
-    guidelines 1.1), and the one token ``وللتحالف`` is tagged ``B-ORG``. A
-    sentence that starts inside an entity opens it again with ``B-``.
+    guidelines 1.1), and the one token ``وللتحالف`` is tagged ``B-ORG``.
 
 Conflicts
-    Entities are flat, but two of them can touch one token when a span ends
-    or starts inside a token. Such a token takes the entity that starts
-    first; :class:`ConllStats` counts the conflict, and an entity that gets
-    no token of its own is counted as ``lost``. The corpus has none.
+    :func:`tahaluf.core.tagging.project`'s ``first-wins`` policy: a token that
+    two entities touch takes the one that starts first, the later one begins
+    at its next token; :class:`ConllStats` counts the conflict, and an entity
+    that gets no token of its own is listed as ``lost``. The corpus has none.
 """
 
 from __future__ import annotations
@@ -41,8 +39,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from tahaluf.core import tagging
 from tahaluf.core.model import Document
-from tahaluf.core.text import Token, sentences, tokenize
 
 DOCSTART = "-DOCSTART- -X- -X- O"
 
@@ -70,61 +68,21 @@ class ConllStats:
                 f"{len(self.lost)} lost")
 
 
-def _inside(tok: Token, ranges: list[tuple[int, int]]) -> bool:
-    return any(tok.start < b and a < tok.end for a, b in ranges)
-
-
-def token_entities(doc: Document, tokens: list[Token]) -> tuple[list[int | None], ConllStats]:
-    """For each token, the index in ``doc.entities`` of the entity it is tagged with (or None)."""
-    stats = ConllStats(entities=len(doc.entities))
-    ents = doc.entities  # sorted by (start, end, label)
-    out: list[int | None] = []
-    j = 0
-    for tok in tokens:
-        while j < len(ents) and ents[j].end <= tok.start:
-            j += 1
-        hits = []
-        k = j
-        while k < len(ents) and ents[k].start < tok.end:
-            if ents[k].end > tok.start:
-                hits.append(k)
-            k += 1
-        if len(hits) > 1:
-            stats.conflicts += 1
-        out.append(hits[0] if hits else None)
-    got = {i for i in out if i is not None}
-    stats.lost = [f"{doc.doc_id} {e.label} [{e.start},{e.end}) {e.text!r}"
-                  for i, e in enumerate(ents) if i not in got]
-    return out, stats
-
-
 def document_conll(doc: Document) -> tuple[list[list[tuple[str, str]]], ConllStats]:
-    """The document's sentences as lists of ``(token, tag)``, and counts."""
-    from tahaluf.seeds import boilerplate_ranges
-    toks = tokenize(doc.text)
-    boiler = boilerplate_ranges(doc)
-    which, stats = token_entities(doc, toks)
-    at = {t.start: i for i, t in enumerate(toks)}
-    stats.documents = 1
+    """The document's rows as lists of ``(token, tag)``, and counts."""
+    dt = tagging.doc_tokens(doc)
+    ents = sorted(doc.entities, key=lambda e: (e.start, e.end))
+    tags, proj = tagging.tags_of(dt.starts, dt.ends, ents)
+    stats = ConllStats(documents=1, entities=len(ents), conflicts=proj.conflicts,
+                       lost=[f"{doc.doc_id} {ents[k].label} [{ents[k].start},{ents[k].end}) {ents[k].text!r}"
+                             for k in proj.lost])
     out: list[list[tuple[str, str]]] = []
-    for sent in sentences(doc.text, toks):
-        rows: list[tuple[str, str]] = []
-        prev: int | None = None
-        for tok in sent.tokens:
-            if _inside(tok, boiler):
-                continue
-            e = which[at[tok.start]]
-            if e is None:
-                tag = "O"
-            else:
-                tag = ("I-" if prev == e else "B-") + doc.entities[e].label
-                stats.tagged_tokens += 1
-            prev = e
-            rows.append((tok.text, tag))
-        if rows:
-            out.append(rows)
-            stats.sentences += 1
-            stats.tokens += len(rows)
+    for a, b in dt.kept_rows():
+        rows = list(zip(dt.texts[a:b], tags[a:b]))
+        out.append(rows)
+        stats.sentences += 1
+        stats.tokens += len(rows)
+        stats.tagged_tokens += sum(t != "O" for t in tags[a:b])
     return out, stats
 
 

@@ -101,15 +101,6 @@ def load_speakers() -> dict[str, Speaker]:
     return speakers
 
 
-def data_hash(docs: list[Document]) -> str:
-    """The corpus signature: sha256 (first 12 hex digits) of the documents'
-    canonical JSON. Scores, results files and the dataset card carry it."""
-    import hashlib
-
-    from tahaluf.core.jsonio import dumps
-    return hashlib.sha256(dumps(list(docs)).encode("utf-8")).hexdigest()[:12]
-
-
 def source_documents() -> tuple[list[Document], str]:
     """The gold if it exists, else pass A (while adjudication is in progress),
     and which one it is (``"gold"`` or ``"pass_a"``)."""

@@ -33,11 +33,13 @@ Tokens and BIO tags (``entities``)
     rest. Entity spans exclude one-letter proclitics but tokens do not split
     them (``للتحالف`` is one token, the entity is ``لتحالف``), so some entity
     starts fall inside a token; the whole token is tagged, and the card reports
-    how many spans do not align to token boundaries. A token that overlapped
-    two entities could not be tagged and makes the build fail. A sentence
-    boundary that an entity crosses is removed (the two sentences become one
-    row) and counted; sentences that lie wholly in a boilerplate range are left
-    out (boilerplate is not annotated).
+    how many spans do not align to token boundaries. Rows and tags are
+    :mod:`tahaluf.core.tagging`'s, shared with the CoNLL export, the scorer and
+    agreement: a token that two entities touch takes the first
+    (``first-wins``); an entity left with no token of its own makes the build
+    fail. A sentence boundary that an entity crosses is removed (the two
+    sentences become one row) and counted; rows that lie wholly in a
+    boilerplate range are left out (boilerplate is not annotated).
 
 Context (``quotes``, ``stance``)
     The context of a quotation is the paragraph holding it: from the line
@@ -54,7 +56,7 @@ Determinism and atomicity
     ``dataset/`` as it was.
 
 Data hash
-    :func:`data_hash` is the sha256 over the data files (their sha256 and path,
+    :func:`data_files_hash` is the sha256 over the data files (their sha256 and path,
     in path order, as ``sha256sum`` prints them); the card records it, and a
     score's signature carries its first 12 hex digits.
 
@@ -68,23 +70,23 @@ Loading
 
 from __future__ import annotations
 
-import bisect
-import hashlib
 import json
 import string
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tahaluf import __version__, corpus, seeds
-from tahaluf.core import paths, text
+from tahaluf import corpus
+from tahaluf.core import paths, signatures, tagging
 from tahaluf.core.errors import TahalufError, did_you_mean
 from tahaluf.core.fileio import atomic_dir
 from tahaluf.core.jsonio import jsonl_bytes, read_jsonl
 from tahaluf.core.model import Document, Span, Speaker
 from tahaluf.core.schema import SCHEMA, Schema
+from tahaluf.core.speakers import resolve
+from tahaluf.core.version import __version__
 
 #: config name -> what one row is. The first is the default config.
 CONFIGS: dict[str, str] = {
@@ -98,6 +100,7 @@ SPLIT_NAMES: tuple[str, ...] = tuple(corpus.SPLITS)
 
 CARD_TEMPLATE = Path(__file__).resolve().parent / "templates" / "dataset_card.md"
 DATA_DIR = "data"
+DATA_PATTERN = f"{DATA_DIR}/*/*.jsonl"
 
 
 # -- features ------------------------------------------------------------------
@@ -274,75 +277,25 @@ class EntityStats:
             setattr(self, k, getattr(self, k) + getattr(other, k))
 
 
-def bio_tags(tokens: list[text.Token], entities: Iterable[Span], where: str = "") -> tuple[list[str], int, int]:
-    """BIO tags for ``tokens`` (overlap rule) and how many entity starts and
-    ends fall inside a token. A token overlapping two entities is an error."""
-    tags = ["O"] * len(tokens)
-    owner: list[Span | None] = [None] * len(tokens)
-    starts = [t.start for t in tokens]
-    start_in = end_in = 0
-    for e in entities:
-        i = max(bisect.bisect_right(starts, e.start) - 1, 0)
-        hit = []
-        for k in range(i, len(tokens)):
-            if tokens[k].start >= e.end:
-                break
-            if e.start < tokens[k].end:
-                hit.append(k)
-        if not hit:
-            raise TahalufError(f"{where}: entity {e.label} [{e.start}, {e.end}) {e.text!r} covers no token")
-        for n, k in enumerate(hit):
-            if owner[k] is not None:
-                o = owner[k]
-                raise TahalufError(
-                    f"{where}: token {tokens[k].text!r} [{tokens[k].start}, {tokens[k].end}) overlaps two "
-                    f"entities, {o.label} {o.text!r} and {e.label} {e.text!r}; BIO tags cannot represent this")
-            owner[k] = e
-            tags[k] = ("B-" if n == 0 else "I-") + e.label
-        start_in += tokens[hit[0]].start != e.start
-        end_in += tokens[hit[-1]].end != e.end
-    return tags, start_in, end_in
-
-
-def _in_boilerplate(start: int, end: int, ranges: list[tuple[int, int]]) -> bool:
-    return any(b0 <= start and end <= b1 for b0, b1 in ranges)
-
-
 def entity_rows(doc: Document, place: Placement, schema: Schema = SCHEMA) -> tuple[list[dict], EntityStats]:
-    """One row per sentence of ``doc`` (see the module docstring for the rules)."""
-    st = EntityStats(entities=len(doc.entities))
-    unknown = sorted({e.label for e in doc.entities} - set(schema.entity_labels))
-    if unknown:
-        raise TahalufError(f"doc={doc.doc_id}: entity labels {unknown} are not in the schema "
-                           f"({', '.join(schema.entity_labels)}); run `tahaluf validate`")
-    toks = text.tokenize(doc.text)
-    sents = [list(s.tokens) for s in text.sentences(doc.text, toks)]
-    # an entity crossing a sentence boundary joins the sentences it touches
-    merged: list[list[text.Token]] = []
-    for s in sents:
-        if merged and any(e.start < merged[-1][-1].end and s[0].start < e.end for e in doc.entities):
-            merged[-1].extend(s)
-            st.sentences_merged += 1
-        else:
-            merged.append(list(s))
-    st.crossing_sentence = sum(
-        1 for e in doc.entities
-        if sum(1 for s in sents if s[0].start < e.end and e.start < s[-1].end) > 1)
-    ranges = seeds.boilerplate_ranges(doc)
-    kept = []
-    for s in merged:
-        if _in_boilerplate(s[0].start, s[-1].end, ranges):
-            st.sentences_in_boilerplate += 1
-        else:
-            kept.append(s)
+    """One row per kept row of :func:`tahaluf.core.tagging.doc_tokens` (see the module docstring)."""
+    dt = tagging.doc_tokens(doc)
+    ents = sorted(doc.entities, key=lambda e: (e.start, e.end))
+    try:
+        tags, proj = tagging.tags_of(dt.starts, dt.ends, ents, schema)
+    except TahalufError as e:
+        raise TahalufError(f"doc={doc.doc_id}: {e}; run `tahaluf validate`") from None
+    if proj.lost:
+        lost = [f"{ents[k].label} [{ents[k].start}, {ents[k].end}) {ents[k].text!r}" for k in proj.lost]
+        raise TahalufError(f"doc={doc.doc_id}: entities with no token of their own (they share every token "
+                           f"with an earlier entity); BIO tags cannot represent them: {'; '.join(lost)}")
+    st = EntityStats(entities=len(ents), start_inside_token=proj.start_inside_token,
+                     end_inside_token=proj.end_inside_token, crossing_sentence=dt.crossing,
+                     sentences_merged=dt.merged, sentences_in_boilerplate=dt.kept.count(False))
     rows = []
-    for idx, s in enumerate(kept):
-        s0, s1 = s[0].start, s[-1].end
-        ents = [e for e in doc.entities if e.start < s1 and s0 < e.end]
-        tags, a, b = bio_tags(s, ents, f"doc={doc.doc_id} sentence={idx}")
-        st.start_inside_token += a
-        st.end_inside_token += b
-        st.tokens += len(s)
+    for idx, (a, b) in enumerate(dt.kept_rows()):
+        s0, s1 = int(dt.starts[a]), int(dt.ends[b - 1])
+        st.tokens += b - a
         rows.append({
             "id": f"{doc.doc_id}-s{idx:03d}",
             "doc_id": doc.doc_id,
@@ -351,10 +304,10 @@ def entity_rows(doc: Document, place: Placement, schema: Schema = SCHEMA) -> tup
             "sent_start": s0,
             "sent_end": s1,
             "text": doc.text[s0:s1],
-            "tokens": [t.text for t in s],
-            "token_starts": [t.start for t in s],
-            "token_ends": [t.end for t in s],
-            "ner_tags": tags,
+            "tokens": list(dt.texts[a:b]),
+            "token_starts": dt.starts[a:b].tolist(),
+            "token_ends": dt.ends[a:b].tolist(),
+            "ner_tags": tags[a:b],
         })
     st.sentences = len(rows)
     tagged = sum(1 for r in rows for t in r["ner_tags"] if t.startswith("B-"))
@@ -377,13 +330,11 @@ def context_of(doc_text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _speaker(speakers: Mapping[str, Speaker], speaker_id: str | None, where: str) -> Speaker:
-    if speaker_id in speakers:
-        return speakers[speaker_id]
-    for sp in speakers.values():  # a pass may still use an alias the registry maps
-        if speaker_id in sp.aliases:
-            return sp
-    raise TahalufError(f"{where}: speaker {speaker_id!r} is not in annotation/speakers.json "
-                       f"(run `tahaluf validate`)")
+    sp = resolve(speakers, speaker_id)
+    if sp is None:
+        raise TahalufError(f"{where}: speaker {speaker_id!r} is not in annotation/speakers.json "
+                           f"(run `tahaluf validate`)")
+    return sp
 
 
 def quote_rows(doc: Document, place: Placement, speakers: Mapping[str, Speaker],
@@ -481,30 +432,15 @@ def data_file(config: str, split: str) -> str:
     return f"{DATA_DIR}/{config}/{split}.jsonl"
 
 
-def _file_sums(folder: Path) -> list[tuple[str, str, int]]:
-    files = sorted(p for p in (folder / DATA_DIR).rglob("*.jsonl"))
-    out = []
-    for p in files:
-        b = p.read_bytes()
-        out.append((hashlib.sha256(b).hexdigest(), p.relative_to(folder).as_posix(), len(b)))
-    return out
-
-
-def _hash_of(sums: list[tuple[str, str, int]]) -> str:
-    """sha256 of the ``sha256sum`` lines ``<sha256>  <path>`` of the data files."""
-    return hashlib.sha256("".join(f"{s}  {p}\n" for s, p, _ in sums).encode("utf-8")).hexdigest()
-
-
-def data_hash(dataset_dir: str | Path | None = None, *, full: bool = False) -> str:
-    """sha256 over the data files of a built dataset (default ``dataset/``):
-    the hash of ``sha256sum``'s lines for ``data/*/*.jsonl`` in path order.
-    The first 12 hex digits unless ``full``."""
+def data_files_hash(dataset_dir: str | Path | None = None, *, full: bool = False) -> str:
+    """:func:`tahaluf.core.signatures.data_files_hash` of a built dataset (default
+    ``dataset/``): sha256 over ``sha256sum``'s lines for ``data/*/*.jsonl`` in
+    path order. The first 12 hex digits unless ``full``."""
     folder = Path(dataset_dir) if dataset_dir is not None else paths.dataset_dir()
-    sums = _file_sums(folder) if (folder / DATA_DIR).is_dir() else []
-    if not sums:
+    h = signatures.data_files_hash(folder, DATA_PATTERN, full=full)
+    if h is None:
         raise TahalufError(f"{folder}: no built dataset here (no {DATA_DIR}/*/*.jsonl); run `tahaluf build`")
-    h = _hash_of(sums)
-    return h if full else h[:12]
+    return h
 
 
 def _card_yaml(built: Built, schema: Schema, sizes: Mapping[str, int]) -> str:
@@ -650,7 +586,7 @@ def _example(built: Built, config: str, max_items: int = 8) -> str:
 def render_card(built: Built, docs: list[Document], schema: Schema, sums: list[tuple[str, str, int]],
                 sizes: Mapping[str, int]) -> str:
     """The dataset card: YAML front matter plus :data:`CARD_TEMPLATE` filled in."""
-    h = _hash_of(sums)
+    h = signatures.sums_hash(sums)
     rows_per = {(c, s): len(built.rows[c][s]) for c in CONFIGS for s in SPLIT_NAMES}
     files = _counts_table(["file", "rows", "bytes", "sha256"], [
         [f"`{p}`", rows_per[tuple(p[len(DATA_DIR) + 1:-len('.jsonl')].split('/'))], n, f"`{s}`"]
@@ -669,7 +605,7 @@ def render_card(built: Built, docs: list[Document], schema: Schema, sums: list[t
         "version": __version__,
         "data_hash": h[:12],
         "data_hash_full": h,
-        "corpus_hash": corpus.data_hash(list(docs)),
+        "documents_hash": signatures.documents_hash(docs),
         "source_note": source_note,
         "config_table": configs,
         "file_table": files,
@@ -704,7 +640,7 @@ def write_dataset(folder: Path, built: Built, docs: list[Document], schema: Sche
             b = jsonl_bytes(built.rows[c][s])
             p.write_bytes(b)
             sizes[data_file(c, s)] = len(b)
-    card = render_card(built, docs, schema, _file_sums(folder), sizes)
+    card = render_card(built, docs, schema, signatures.file_sums(folder, DATA_PATTERN), sizes)
     (folder / "README.md").write_bytes(card.encode("utf-8"))
 
 
@@ -734,7 +670,7 @@ def build(out_dir: str | Path | None = None, *, docs: list[Document] | None = No
         staging.chmod(0o755)  # mkdtemp makes it private; the dataset folder is not
         write_dataset(staging, built, list(docs), schema)
     counts = {c: {s: len(built.rows[c][s]) for s in SPLIT_NAMES} for c in CONFIGS}
-    return BuildResult(out, built.source, data_hash(out), counts, built.entity_stats)
+    return BuildResult(out, built.source, data_files_hash(out), counts, built.entity_stats)
 
 
 def compare(built_dir: Path, committed_dir: Path) -> list[str]:

@@ -73,6 +73,7 @@ from tahaluf.core.errors import Finding, TahalufError, did_you_mean
 from tahaluf.core.jsonio import parse_jsonl, short
 from tahaluf.core.model import Document, Speaker
 from tahaluf.core.schema import SCHEMA, Schema
+from tahaluf.core.speakers import alias_table
 
 TASKS: tuple[str, ...] = ("entities", "quotes", "stance")
 SPLIT_NAMES: tuple[str, ...] = ("train", "validation", "test", "all")
@@ -109,16 +110,6 @@ class Submission:
     quotes: dict[str, list] = field(default_factory=dict)
     stance: dict[str, dict[tuple[str, str], str | None]] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
-
-
-def speaker_aliases(speakers: Mapping[str, Speaker]) -> dict[str, str]:
-    """Registry id or alias -> canonical registry id."""
-    out = {}
-    for sid, s in speakers.items():
-        out[sid] = sid
-        for a in s.aliases:
-            out.setdefault(a, sid)
-    return out
 
 
 def docs_in_split(docs: Sequence[Document], split: str) -> list[Document]:
@@ -341,8 +332,7 @@ def _entities(chk: _Checker, items: Any, doc: Document, schema: Schema, loc: str
 
 
 def _bio(chk: _Checker, rec: Mapping, doc: Document, schema: Schema, loc: str):
-    from tahaluf.scoring.bio import TagSet, decode
-    from tahaluf.scoring.tokens import doc_tokens
+    from tahaluf.core.tagging import TagSet, decode, doc_tokens
     dt = doc_tokens(doc)
     tags = rec["ner_tags"]
     where = f"{loc} ner_tags"
@@ -410,7 +400,7 @@ def _quotes(chk: _Checker, items: Any, doc: Document, schema: Schema,
     if not isinstance(items, list):
         chk.add("malformed-file", "quotes must be a list", loc, got=short(items), expected="a list ([] for none)")
         return []
-    aliases = speaker_aliases(speakers or {})
+    aliases = alias_table(speakers or {})
     out = []
     ids: dict[str, int] = {}
     for k, q in enumerate(items):

@@ -33,6 +33,7 @@ from tahaluf.core.errors import Finding, TahalufError, did_you_mean
 from tahaluf.core.jsonio import read_json
 from tahaluf.core.model import Document, Span, Speaker
 from tahaluf.core.schema import PROCLITICS, SCHEMA, Schema
+from tahaluf.core.speakers import read_registry
 
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _PROCLITIC_PREFIX = re.compile("[وف]?[بلك]?")
@@ -150,21 +151,8 @@ def _stance_findings(stance: Mapping[str, str], schema: Schema, where: str) -> l
 # -- files --------------------------------------------------------------------
 
 def load_speakers(path: str | Path | None = None) -> tuple[dict[str, Speaker], list[Finding]]:
-    p = Path(path) if path else paths.speakers_file()
-    if not p.exists():
-        return {}, []
-    try:
-        data = read_json(p)
-        recs = [Speaker.from_dict(d) for d in data]
-    except (ValueError, KeyError, TypeError) as e:
-        return {}, [Finding("malformed-file", f"cannot read the speaker registry: {e}", str(p))]
-    out: dict[str, Speaker] = {}
-    found = []
-    for s in recs:
-        if s.speaker_id in out:
-            found.append(Finding("duplicate-id", "two registry entries share an id", str(p), got=s.speaker_id))
-        out[s.speaker_id] = s
-    return out, found
+    """The registry (default ``annotation/speakers.json``) and its findings."""
+    return read_registry(Path(path) if path else paths.speakers_file())
 
 
 def validate_export(path: str | Path, bases: Mapping[str, Document], *, schema: Schema = SCHEMA,

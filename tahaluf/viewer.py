@@ -65,11 +65,13 @@ from itertools import pairwise
 from pathlib import Path
 from urllib.parse import quote as _urlquote
 
-from tahaluf import __version__
 from tahaluf.core.errors import TahalufError, did_you_mean
 from tahaluf.core.fileio import write_atomic
 from tahaluf.core.model import Document, Quote, Speaker
 from tahaluf.core.schema import SCHEMA, Schema
+from tahaluf.core.signatures import documents_hash
+from tahaluf.core.speakers import lookup
+from tahaluf.core.version import __version__
 
 #: The annotation layers a page can show. Boilerplate ranges are always greyed.
 LAYERS: tuple[str, ...] = ("entities", "quotes")
@@ -127,14 +129,8 @@ def speaker_lookup(speakers: Mapping[str, Speaker] | Iterable[Speaker] | None) -
     if speakers is None:
         from tahaluf.corpus import load_speakers
         speakers = load_speakers()
-    recs = list(speakers.values()) if isinstance(speakers, Mapping) else list(speakers)
-    out: dict[str, Speaker] = {}
-    for s in recs:
-        for a in s.aliases:
-            out.setdefault(a, s)
-    for s in recs:
-        out[s.speaker_id] = s
-    return out
+    recs = speakers.values() if isinstance(speakers, Mapping) else speakers
+    return lookup({s.speaker_id: s for s in recs})
 
 
 def speaker_name(speaker_id: str | None, lookup: Mapping[str, Speaker]) -> str:
@@ -401,9 +397,9 @@ def headline_of(doc: Document, limit: int = 120) -> str:
 
 
 def _footer(source: str | None, docs: Sequence[Document]) -> str:
-    from tahaluf.corpus import data_hash
+    
     return (f'<footer class="ltr" lang="en">annotations: {esc(describe_source(source))} · '
-            f'data hash {esc(data_hash(list(docs)))} · tahaluf {esc(__version__)}</footer>\n')
+            f'data hash {esc(documents_hash(list(docs)))} · tahaluf {esc(__version__)}</footer>\n')
 
 
 def page_name(doc_id: str) -> str:

@@ -12,6 +12,7 @@ import pytest
 from tahaluf import agreement as ag
 from tahaluf.core.errors import TahalufError
 from tahaluf.core.model import Document, Quote, Span, Speaker
+from tahaluf.core.signatures import documents_hash
 
 # 39 tokens (counted by hand): 10 + 8 + 15 + 6, four sentences.
 TEXT = ('Ali met Omar Khan in Baghdad and Basra today. Ali said that the coalition must stay. '
@@ -85,15 +86,15 @@ def test_entity_f1_strict_and_overlap(hand):
     e = hand["entities"]
     # 3 vs 4 entities, 2 identical: F1 = 2*2/(3+4)
     assert prf(e["strict"]["overall"]) == (2, 2, 1)
-    assert e["strict"]["overall"]["f1"] == round(2 * 2 / (3 + 4), 4)
+    assert e["strict"]["overall"]["f1"] == round(2 * 2 / (3 + 4), 6)
     assert e["strict"]["overall"]["precision"] == 0.5
-    assert e["strict"]["overall"]["recall"] == round(2 / 3, 4)
+    assert e["strict"]["overall"]["recall"] == round(2 / 3, 6)
     # overlap also pairs 'Omar Khan' with 'Omar': 3 vs 4 with 3 matched
     assert prf(e["overlap"]["overall"]) == (3, 1, 0)
-    assert e["overlap"]["overall"]["f1"] == round(2 * 3 / 7, 4)
+    assert e["overlap"]["overall"]["f1"] == round(2 * 3 / 7, 6)
     assert prf(e["strict"]["per_type"]["PER"]) == (1, 1, 1)
     assert prf(e["strict"]["per_type"]["GPE"]) == (1, 1, 0)
-    assert e["strict"]["per_type"]["GPE"]["f1"] == round(2 / 3, 4)
+    assert e["strict"]["per_type"]["GPE"]["f1"] == round(2 / 3, 6)
     assert prf(e["overlap"]["per_type"]["PER"]) == (2, 0, 0)
     assert list(e["strict"]["per_type"]) == ["PER", "GPE"]  # schema order
 
@@ -117,10 +118,10 @@ def test_token_kappa_matches_hand_computation(hand):
     expected = kappa_from_counts({"B-PER": 2, "I-PER": 1, "B-GPE": 1, "O": 35},
                                  {"B-PER": 2, "B-GPE": 2, "O": 35}, 39, 37)
     assert expected == pytest.approx(212 / 290)
-    assert allt["cohen_kappa"] == round(expected, 4)
+    assert allt["cohen_kappa"] == round(expected, 6)
     tagged = tk["tagged_tokens"]
     assert (tagged["n"], tagged["agree"]) == (5, 3)
-    assert tagged["cohen_kappa"] == round(4 / 9, 4)
+    assert tagged["cohen_kappa"] == round(4 / 9, 6)
 
 
 # -- quotations -----------------------------------------------------------------
@@ -129,12 +130,12 @@ def test_quotation_span_cue_source_f1(hand):
     q = hand["quotations"]
     assert (q["n_a"], q["n_b"]) == (3, 4)
     assert prf(q["span_exact"]) == (2, 2, 1)
-    assert q["span_exact"]["f1"] == round(4 / 7, 4)
+    assert q["span_exact"]["f1"] == round(4 / 7, 6)
     assert prf(q["span_overlap"]) == (3, 1, 0)
-    assert q["span_overlap"]["f1"] == round(6 / 7, 4)
+    assert q["span_overlap"]["f1"] == round(6 / 7, 6)
     # distinct cues A {said1, said2, added}, B {said1, said2, noted}
     assert prf(q["cue_exact"]) == (2, 1, 1)
-    assert q["cue_exact"]["f1"] == round(2 / 3, 4)
+    assert q["cue_exact"]["f1"] == round(2 / 3, 6)
     # distinct sources A {Ali2, Omar2}, B {Ali2, Omar2, Khan2}
     assert prf(q["source_exact"]) == (2, 1, 0)
     assert q["source_exact"]["f1"] == 0.8
@@ -151,8 +152,8 @@ def test_attributes_on_matched_quotes(hand):
     at = hand["quotations"]["attribution"]
     # only pair 2 agrees on span + cue + source + speaker (after alias mapping)
     assert (at["agree"], at["n_matched"]) == (1, 3)
-    assert at["rate_on_matched"] == round(1 / 3, 4)
-    assert at["f1"] == round(2 * 1 / (3 + 4), 4)
+    assert at["rate_on_matched"] == round(1 / 3, 6)
+    assert at["f1"] == round(2 * 1 / (3 + 4), 6)
 
 
 def test_stance_kappa_alpha_by_hand(hand):
@@ -161,7 +162,7 @@ def test_stance_kappa_alpha_by_hand(hand):
     assert (s["n"], s["agree"]) == (3, 2)
     assert s["cohen_kappa"] == 0.5  # po 2/3, pe 1/3
     # nominal alpha: 1 - (n-1) * D_o / D_e = 1 - 5 * 2 / 22
-    assert s["krippendorff_alpha"] == round(6 / 11, 4)
+    assert s["krippendorff_alpha"] == round(6 / 11, 6)
     assert s["confusion_a|b"] == {"AGAINST|NONE": 1, "FAVOR|FAVOR": 1, "NONE|NONE": 1}
     d = hand["stance"]["stance_t1"]["documents"]
     assert (d["n"], d["agree"]) == (1, 0)
@@ -192,13 +193,13 @@ def test_registry_aliases_of_the_corpus():
 
 # -- matching -------------------------------------------------------------------
 
-def test_overlap_matching_is_one_to_one_greedy_by_shared_characters():
+def test_overlap_matching_is_one_to_one_most_pairs_then_most_shared_characters():
     t = "x" * 20
     a = [Span.of(t, 0, 10, "L")]
     assert ag.match_spans(a, [Span.of(t, 0, 4, "L"), Span.of(t, 5, 10, "L")], "overlap") == [(0, 1)]
     # tie on shared characters: the earlier B span wins
     assert ag.match_spans(a, [Span.of(t, 5, 15, "L"), Span.of(t, 0, 5, "L")], "overlap") == [(0, 1)]
-    # greedy takes the largest overlap first even when a different choice would match more
+    # one B span: it pairs with the A span it shares most with
     a2 = [Span.of(t, 0, 6, "L"), Span.of(t, 6, 8, "L")]
     b2 = [Span.of(t, 2, 8, "L")]
     assert ag.match_spans(a2, b2, "overlap") == [(0, 0)]
@@ -279,14 +280,15 @@ def test_a_pass_agrees_with_itself_everywhere(pass_a_docs):
 
 def test_cli_json_signature_and_disagreements_file(tmp_path, capsys, pass_a_docs):
     from tahaluf.cli import main
-    from tahaluf.corpus import data_hash, pass_dir
+    from tahaluf.corpus import pass_dir
+
     a = tmp_path / "a"
     shutil.copytree(pass_dir("pass_a"), a)
     out = tmp_path / "dis.json"
     assert main(["agreement", "--json", "--a", str(a), "--b", str(a), "--disagreements", str(out)]) == 0
     r = json.loads(capsys.readouterr().out)
-    assert r["signature"]["a"] == r["signature"]["b"] == data_hash(pass_a_docs)
-    assert r["signature"]["string"].startswith(f"task:agreement|a:{data_hash(pass_a_docs)}|")
+    assert r["signature"]["a"] == r["signature"]["b"] == documents_hash(pass_a_docs)
+    assert r["signature"]["string"].startswith(f"task:agreement|a:{documents_hash(pass_a_docs)}|")
     assert r["entities"]["strict"]["overall"]["f1"] == 1.0
     assert "per_document" not in r["entities"]
     assert json.loads(out.read_text(encoding="utf-8")) == []

@@ -47,10 +47,10 @@ def test_a_token_overlapping_two_entities_takes_the_first_and_is_counted():
     assert stats.lost == ["d PER [2,4) 'CD'"]
 
 
-def test_a_sentence_starting_inside_an_entity_opens_it_with_b():
+def test_an_entity_crossing_a_sentence_break_joins_the_two_sentences():
     text = "جبال\nحمرين هنا"
     tags, _ = _tags(_doc(text, (0, 10, "LOC")))
-    assert tags == [["B-LOC"], ["B-LOC", "O"]]
+    assert tags == [["B-LOC", "I-LOC", "O"]]
 
 
 def test_boilerplate_tokens_are_left_out():

@@ -23,6 +23,7 @@ from tahaluf.core import paths
 from tahaluf.core.errors import TahalufError
 from tahaluf.core.model import Document, Span
 from tahaluf.core.schema import SCHEMA
+from tahaluf.core.signatures import documents_hash
 
 
 @pytest.fixture(scope="session")
@@ -117,22 +118,22 @@ def test_card_declares_every_config_from_the_features(built):
 
 
 def test_data_hash_is_over_the_data_files(tmp_path, built):
-    h = td.data_hash(built)
-    assert len(h) == 12 and td.data_hash(built, full=True).startswith(h)
+    h = td.data_files_hash(built)
+    assert len(h) == 12 and td.data_files_hash(built, full=True).startswith(h)
     card = (built / "README.md").read_text(encoding="utf-8")
     assert f"**Data hash:** `{h}`" in card
-    assert f"**Corpus hash:** `{corpus.data_hash(corpus.source_documents()[0])}`" in card
+    assert f"**Documents hash:** `{documents_hash(corpus.source_documents()[0])}`" in card
     copy = tmp_path / "copy"
     import shutil
     shutil.copytree(built, copy)
-    assert td.data_hash(copy) == h
+    assert td.data_files_hash(copy) == h
     (copy / "README.md").write_text("changed", encoding="utf-8")
-    assert td.data_hash(copy) == h  # the card is not data
+    assert td.data_files_hash(copy) == h  # the card is not data
     f = copy / td.data_file("stance", "test")
     f.write_bytes(f.read_bytes().replace(b'"label": "NONE"', b'"label": "FAVOR"', 1))
-    assert td.data_hash(copy) != h
+    assert td.data_files_hash(copy) != h
     with pytest.raises(TahalufError, match="run `tahaluf build`"):
-        td.data_hash(tmp_path / "nothing")
+        td.data_files_hash(tmp_path / "nothing")
 
 
 # -- rows -------------------------------------------------------------------------
@@ -212,9 +213,9 @@ def test_entity_crossing_a_sentence_boundary_joins_the_sentences():
     assert rows[1]["sent_index"] == 1 and rows[1]["ner_tags"] == ["O", "O", "O"]
 
 
-def test_token_overlapping_two_entities_is_refused():
+def test_an_entity_with_no_token_of_its_own_is_refused():
     doc = _doc("زار واشنطنبغداد أمس", ("واشنطن", "GPE"), ("بغداد", "GPE"))
-    with pytest.raises(TahalufError, match="overlaps two entities"):
+    with pytest.raises(TahalufError, match="no token of their own.*GPE \[10, 15\)"):
         td.entity_rows(doc, td.Placement("test", 0))
 
 

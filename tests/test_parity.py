@@ -17,7 +17,7 @@ from seqeval.metrics import classification_report, f1_score, precision_score, re
 from seqeval.scheme import IOB2
 
 from tahaluf.core.schema import SCHEMA
-from tahaluf.scoring.bio import TagSet, decode, sentence_starts
+from tahaluf.core.tagging import TagSet, decode, sentence_starts
 from tahaluf.scoring.entities import MODES, score_spans, strict_bio
 
 SEED = 20240607

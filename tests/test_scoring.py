@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 
 from tahaluf import __version__
-from tahaluf.corpus import SPLITS, data_hash, source_documents
+from tahaluf.core.metrics import Bootstrap
+from tahaluf.core.signatures import documents_hash
+from tahaluf.corpus import SPLITS, source_documents
 from tahaluf.scoring import evaluate, gold_submission
-from tahaluf.scoring.metrics import Bootstrap
 from tahaluf.scoring.quotes import QuoteItem, score_quotes
 from tahaluf.scoring.stance import score_stance
 from tahaluf.submission import SubmissionRefused
@@ -73,8 +74,7 @@ def test_gold_scores_one_everywhere(ref, task, split, tmp_path):
 def test_gold_as_bio_scores_one_in_token_space(ref, shape):
     docs, _ = ref
     recs = gold_submission(docs, "entities", bio=True)
-    from tahaluf.scoring.bio import TagSet
-    from tahaluf.scoring.tokens import doc_tokens
+    from tahaluf.core.tagging import TagSet, doc_tokens
     for r, d in zip(recs, docs):
         if shape == "flat":  # every token of the article, boilerplate included
             dt = doc_tokens(d)
@@ -302,7 +302,7 @@ def test_cli_json_and_stdin(ref, tmp_path):
     res = json.loads(r.stdout)
     assert res["strict"]["micro"]["f1"] == 1.0 and res["submission"] == "<stdin>"
     assert res["signature"] == (f"tahaluf|task:entities|mode:strict|space:char|split:all|ref:{reference}|"
-                                f"data:{data_hash(docs)}|v:{__version__}")
+                                f"data:{documents_hash(docs)}|v:{__version__}")
 
 
 def test_cli_modes_table():
@@ -399,7 +399,7 @@ def test_signature_carries_how_the_score_was_made(ref):
     res = evaluate(gold_submission([d for d in docs if d.doc_id in SPLITS["test"]], "quotes"), task="quotes",
                    split="test", docs=docs, reference=reference, bootstrap=None)
     sig = res["signatures"]["exact"]
-    assert sig == f"tahaluf|task:quotes|mode:exact|split:test|ref:{reference}|data:{data_hash(docs)}|v:{__version__}"
+    assert sig == f"tahaluf|task:quotes|mode:exact|split:test|ref:{reference}|data:{documents_hash(docs)}|v:{__version__}"
     lodo = evaluate(gold_submission(docs, "stance"), task="stance", docs=docs, reference=reference, protocol="lodo",
                     bootstrap=None)
     assert "|protocol:lodo|" in lodo["signature"] and "split:" not in lodo["signature"]
@@ -428,7 +428,7 @@ def test_token_rows_match_the_dataset_entities_config(ref):
             r = json.loads(line)
             rows.setdefault(r["doc_id"], []).append((r["token_starts"], r["ner_tags"]))
     docs, _ = ref
-    from tahaluf.scoring.tokens import doc_tokens
+    from tahaluf.core.tagging import doc_tokens
     recs = []
     for d in docs:
         rs = sorted(rows[d.doc_id])
@@ -440,7 +440,7 @@ def test_token_rows_match_the_dataset_entities_config(ref):
 
 
 def test_bio_projection_and_strict_decoding():
-    from tahaluf.scoring.bio import decode, project
+    from tahaluf.core.tagging import decode, project
     starts = np.array([0, 6, 12, 20])
     ends = np.array([5, 11, 19, 25])
     tags = project(starts, ends, [(1, 11, 0), (12, 19, 2)])  # the first span starts inside token 0

@@ -8,6 +8,7 @@ import pytest
 from test_agreement import SPEAKERS, TEXT, pass_a, pass_b, sp
 
 from tahaluf.core.model import Document, Quote
+from tahaluf.core.signatures import documents_hash
 from tahaluf.stats import MISSING_NAME, corpus_stats, render
 
 
@@ -71,11 +72,12 @@ def test_markdown_and_plain_tables(st):
 
 def test_cli_stats_json_names_its_source(capsys):
     from tahaluf.cli import main
-    from tahaluf.corpus import data_hash, source_documents
+    from tahaluf.corpus import source_documents
+
     docs, source = source_documents()
     assert main(["stats", "--json"]) == 0
     r = json.loads(capsys.readouterr().out)
-    assert r["signature"]["source"] == source and r["signature"]["data"] == data_hash(docs)
+    assert r["signature"]["source"] == source and r["signature"]["data"] == documents_hash(docs)
     assert r["totals"]["entities"] == sum(len(d.entities) for d in docs)
     assert main(["stats", "--source", "pass_b", "--markdown"]) == 0
     out = capsys.readouterr().out

@@ -34,10 +34,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tahaluf import __version__
 from tahaluf.core.errors import TahalufError, did_you_mean
 from tahaluf.core.jsonio import jsonl_bytes
 from tahaluf.core.model import Document
+from tahaluf.core.signatures import documents_hash
+from tahaluf.core.version import __version__
 
 
 @dataclass(frozen=True)
@@ -129,9 +130,9 @@ def run_system(s: System, docs: Sequence[Document], reference: str, out_dir: Pat
     """Predict with every protocol, score, and write ``out_dir/<system>/`` atomically; return the results."""
     from tahaluf.baselines.results import RESULT_SCHEMA_VERSION
     from tahaluf.core.fileio import atomic_dir
-    from tahaluf.corpus import SPLITS, data_hash, fold_of
+    from tahaluf.core.metrics import DEFAULT_BOOTSTRAP
+    from tahaluf.corpus import SPLITS, fold_of
     from tahaluf.scoring import evaluate
-    from tahaluf.scoring.metrics import DEFAULT_BOOTSTRAP
     boot = bootstrap or DEFAULT_BOOTSTRAP
     preds = predictions(s, docs, progress)
     runs = {}
@@ -156,7 +157,7 @@ def run_system(s: System, docs: Sequence[Document], reference: str, out_dir: Pat
         "config": dict(s.config),
         "seed": SEED,
         "reference": reference,
-        "data": data_hash(list(docs)),
+        "data": documents_hash(list(docs)),
         "documents": [d.doc_id for d in docs],
         "tahaluf_version": __version__,
         "git_commit": commit if commit is not None else git_commit(),

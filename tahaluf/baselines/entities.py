@@ -29,7 +29,7 @@ import numpy as np
 from tahaluf.baselines.features import proclitic_offset, span_start_forms, token_features, view
 from tahaluf.core.model import Document
 from tahaluf.core.schema import SCHEMA
-from tahaluf.scoring.bio import TagSet, decode_lenient, project
+from tahaluf.core.tagging import TagSet, decode_lenient, project
 
 TAGSET = TagSet(SCHEMA)
 LABELS = list(SCHEMA.entity_labels)
@@ -86,7 +86,7 @@ class Gazetteer:
             v = view(d)
             tags = gold_tags(d)
             starts = np.array([a for a, _ in v.sentences], dtype=np.int64)
-            from tahaluf.scoring.bio import decode
+            from tahaluf.core.tagging import decode
             s, e, t = decode(tags, starts)
             for a, b, k in zip(s.tolist(), e.tolist(), t.tolist()):
                 if b - a <= self.max_len:

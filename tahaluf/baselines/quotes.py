@@ -54,7 +54,7 @@ import numpy as np
 
 from tahaluf.baselines.features import proclitic_offset, span_start_forms, token_features, view
 from tahaluf.core.model import Document
-from tahaluf.scoring.bio import decode_lenient, project
+from tahaluf.core.tagging import decode_lenient, project
 
 #: cue words, as written; matched on normalised, clitic-stripped forms
 CUE_WORDS = (
@@ -451,8 +451,8 @@ class CRFTagger:
         self.crf = sklearn_crfsuite.CRF(algorithm="lbfgs", all_possible_transitions=True, **self.params)
         self.crf.fit(X, y)
         # speaker ranker on the reference quotations
-        from tahaluf.submission import speaker_aliases
-        aliases = speaker_aliases(self.speakers)
+        from tahaluf.core.speakers import alias_table
+        aliases = alias_table(self.speakers)
         F, t = [], []
         for d in docs:
             ments = mentions(d, self.keys)

@@ -19,7 +19,7 @@ RESULT_SCHEMA: dict[str, str] = {
     "config": "its hyperparameters, exactly as passed to the class (fixed, not tuned)",
     "seed": "random seed of the system (0: no baseline draws random numbers)",
     "reference": "what the predictions were scored against: gold, or pass_a before adjudication",
-    "data": "tahaluf.corpus.data_hash of the reference documents (the scores' data signature)",
+    "data": "tahaluf.core.signatures.documents_hash of the reference documents (the scores' data signature)",
     "documents": "the reference documents, in corpus order",
     "tahaluf_version": "package version that produced the file (package metadata)",
     "git_commit": "`git rev-parse HEAD` of the working tree when these results were first produced, or unknown; "

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from tahaluf.cli import EXIT_OK, command
+from tahaluf.core.signatures import documents_hash
 
 
 def _args(p: argparse.ArgumentParser) -> None:
@@ -29,7 +30,7 @@ def _args(p: argparse.ArgumentParser) -> None:
 
 
 def signature(a_hash: str, b_hash: str, speakers_hash: str) -> dict:
-    from tahaluf import __version__
+    from tahaluf.core.version import __version__
     sig = {"task": "agreement", "a": a_hash, "b": b_hash, "speakers": speakers_hash,
            "match": "strict+overlap(greedy,1:1)", "tok": "camel-simple-word",
            "version": __version__}
@@ -43,7 +44,7 @@ def build_report(a_dir: Path | None, b_dir: Path | None, speakers_path: Path | N
     from tahaluf.agreement import agreement, disagreements
     from tahaluf.core.errors import TahalufError
     from tahaluf.core.paths import speakers_file
-    from tahaluf.corpus import data_hash, load_annotations, pass_dir
+    from tahaluf.corpus import load_annotations, pass_dir
     from tahaluf.validate import load_speakers
 
     a_dir = a_dir or pass_dir("pass_a")
@@ -58,7 +59,7 @@ def build_report(a_dir: Path | None, b_dir: Path | None, speakers_path: Path | N
     if found:
         raise TahalufError("the speaker registry is invalid", found)
     sp_hash = hashlib.sha256(Path(sp_path).read_bytes()).hexdigest()[:12] if Path(sp_path).exists() else "none"
-    report = {"signature": signature(data_hash(a), data_hash(b), sp_hash),
+    report = {"signature": signature(documents_hash(a), documents_hash(b), sp_hash),
               "a": _shown(a_dir), "b": _shown(b_dir), **agreement(a, b, speakers)}
     return report, disagreements(a, b, speakers)
 

@@ -44,8 +44,8 @@ def _resolve(path: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tahaluf.core.metrics import Bootstrap
     from tahaluf.scoring import evaluate
-    from tahaluf.scoring.metrics import Bootstrap
     from tahaluf.scoring.report import modes_table, render
     from tahaluf.submission import SubmissionRefused
     if args.modes_table:

@@ -11,6 +11,7 @@ import argparse
 import json
 
 from tahaluf.cli import EXIT_OK, command
+from tahaluf.core.signatures import documents_hash
 
 SOURCES = ("gold", "pass_a", "pass_b")
 
@@ -39,13 +40,13 @@ def load_source(name: str | None):
 
 
 def run(args: argparse.Namespace) -> int:
-    from tahaluf import __version__
-    from tahaluf.corpus import data_hash, load_speakers
+    from tahaluf.core.version import __version__
+    from tahaluf.corpus import load_speakers
     from tahaluf.stats import corpus_stats, render
 
     docs, source = load_source(args.source)
     st = corpus_stats(docs, load_speakers())
-    sig = {"task": "stats", "source": source, "data": data_hash(docs), "version": __version__}
+    sig = {"task": "stats", "source": source, "data": documents_hash(docs), "version": __version__}
     sig["string"] = "|".join(f"{k}:{v}" for k, v in sig.items())
     if args.json:
         print(json.dumps({"signature": sig, **st}, ensure_ascii=False, indent=1))

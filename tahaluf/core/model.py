@@ -20,7 +20,7 @@ offsets then id), and :func:`dumps` writes UTF-8 JSON with a fixed key order.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from tahaluf.core.errors import Finding, TahalufError
 
@@ -239,7 +239,3 @@ class Document:
             doc_stance=dict(d.get("doc_stance", {})),
             annotator=d.get("annotator"),
         )
-
-
-def speakers_by_id(speakers: Iterable[Speaker]) -> dict[str, Speaker]:
-    return {s.speaker_id: s for s in speakers}

@@ -30,10 +30,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from tahaluf import __version__
+from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap
 from tahaluf.core.model import Document
 from tahaluf.core.schema import SCHEMA, Schema
-from tahaluf.scoring.metrics import DEFAULT_BOOTSTRAP, Bootstrap, signature
+from tahaluf.core.signatures import documents_hash, signature
+from tahaluf.core.version import __version__
 
 #: task -> (path of the headline metric in a result, its name)
 HEADLINE: dict[str, tuple[tuple[str, ...], str]] = {
@@ -70,8 +71,7 @@ def score_submission(sub, *, all_docs: Sequence[Document], reference: str, proto
                      bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, schema: Schema = SCHEMA,
                      speakers=None, missing: str = "refuse") -> dict:
     """Score a validated :class:`~tahaluf.submission.Submission`."""
-    from tahaluf.corpus import data_hash
-    data = data_hash(list(all_docs))
+    data = documents_hash(all_docs)
     docs = list(sub.docs)
     doc_ids = [d.doc_id for d in docs]
     common = {"split": None if protocol else sub.split, "protocol": protocol, "ref": reference, "data": data}
@@ -114,17 +114,16 @@ def gold_entity_spans(doc: Document, schema: Schema = SCHEMA, space: str = "char
     spans = [(e.start, e.end, labels.index(e.label)) for e in doc.entities]
     if space == "char":
         return sorted(spans)
-    from tahaluf.scoring.bio import decode, project
-    from tahaluf.scoring.tokens import doc_tokens
+    from tahaluf.core.tagging import decode, doc_tokens, project
     dt = doc_tokens(doc)
     s, e, t = decode(project(dt.starts, dt.ends, spans), dt.row_starts)
     return list(zip(s.tolist(), e.tolist(), t.tolist()))
 
 
 def gold_quote_items(doc: Document, speakers=None) -> list:
+    from tahaluf.core.speakers import alias_table
     from tahaluf.scoring.quotes import QuoteItem
-    from tahaluf.submission import speaker_aliases
-    aliases = speaker_aliases(speakers or {})
+    aliases = alias_table(speakers or {})
     return [QuoteItem(q.span.start, q.span.end, aliases.get(q.speaker_id, q.speaker_id) if q.speaker_id else None,
                       (q.cue.start, q.cue.end) if q.cue else None,
                       (q.source.start, q.source.end) if q.source else None, q.quote_type)
@@ -137,8 +136,7 @@ def gold_submission(docs: Sequence[Document], task: str, *, bio: bool = False) -
     for d in docs:
         rec: dict = {"doc_id": d.doc_id}
         if task == "entities" and bio:
-            from tahaluf.scoring.bio import project, tag_names
-            from tahaluf.scoring.tokens import doc_tokens
+            from tahaluf.core.tagging import doc_tokens, project, tag_names
             names = tag_names()
             labels = list(SCHEMA.entity_labels)
             dt = doc_tokens(d)

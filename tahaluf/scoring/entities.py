@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tahaluf.scoring.metrics import DEFAULT_BOOTSTRAP, Bootstrap, f_from_pr, prf, rnd, safe_div
+from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap, f_from_pr, prf, rnd, safe_div
 
 #: nervaluate's schemas, in its order.
 MODES: tuple[str, ...] = ("strict", "exact", "partial", "ent_type")
@@ -295,12 +295,12 @@ def strict_bio(gold: Sequence[Sequence], pred: Sequence[Sequence], schema=None) 
     Returns ``{"micro": {...}, "macro": {...}, "per_type": {...}}`` with the
     numbers ``seqeval.metrics.classification_report(..., mode="strict",
     scheme=IOB2)`` gives. Vectorised: the sentences are concatenated, decoded
-    with :func:`tahaluf.scoring.bio.decode` and matched as integer keys.
+    with :func:`tahaluf.core.tagging.decode` and matched as integer keys.
     """
     from itertools import chain
 
     from tahaluf.core.schema import SCHEMA
-    from tahaluf.scoring.bio import TagSet, decode, sentence_starts
+    from tahaluf.core.tagging import TagSet, decode, sentence_starts
     tagset = TagSet(schema or SCHEMA)
     if len(gold) != len(pred):
         raise ValueError(f"{len(gold)} reference sentences but {len(pred)} predicted")

@@ -4,8 +4,7 @@ Quotation spans
     ``exact``: a predicted quotation matches a reference one with the same
     offsets. ``overlap`` (as Citron reports on PARC 3.0): any character
     overlap counts as a match, one to one; the pairing maximises the number
-    of matched pairs, then the total overlap (``scipy``'s assignment solver on
-    each document, deterministic). ``proportional`` is the character-level
+    of matched pairs, then the total overlap (:func:`tahaluf.core.spans.match`). ``proportional`` is the character-level
     score Citron's own evaluation script computes: precision = overlapping
     characters / predicted characters, recall = overlapping / reference.
 
@@ -32,7 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tahaluf.scoring.metrics import DEFAULT_BOOTSTRAP, Bootstrap, prf, rnd, safe_div
+from tahaluf.core import spans
+from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap, prf, rnd, safe_div
 
 
 @dataclass(frozen=True)
@@ -57,23 +57,6 @@ COLUMNS: tuple[str, ...] = (
 C = {name: i for i, name in enumerate(COLUMNS)}
 
 
-def match_overlap(gold: Sequence[tuple[int, int]], pred: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """One-to-one pairs ``(gold index, pred index)`` of overlapping spans: most pairs, then most overlap."""
-    if not gold or not pred:
-        return []
-    g = np.asarray(gold, dtype=np.int64)
-    p = np.asarray(pred, dtype=np.int64)
-    ovl = np.minimum(g[:, None, 1], p[None, :, 1]) - np.maximum(g[:, None, 0], p[None, :, 0])
-    ovl = np.clip(ovl, 0, None)
-    if not ovl.any():
-        return []
-    from scipy.optimize import linear_sum_assignment
-    big = float(ovl.sum() + 1)
-    cost = -np.where(ovl > 0, big + ovl, 0.0)
-    rows, cols = linear_sum_assignment(cost)
-    return sorted((int(r), int(c)) for r, c in zip(rows, cols) if ovl[r, c] > 0)
-
-
 def _chars(spans: Sequence[tuple[int, int]], length: int) -> np.ndarray:
     mask = np.zeros(length, dtype=bool)
     for s, e in spans:
@@ -85,7 +68,7 @@ def _span_counts(gold: Sequence[tuple[int, int]], pred: Sequence[tuple[int, int]
     gold = sorted(set(gold))
     pred = sorted(set(pred))
     exact = len(set(gold) & set(pred))
-    overlap = len(match_overlap(gold, pred))
+    overlap = len(spans.match(gold, pred, "overlap"))
     gm, pm = _chars(gold, length), _chars(pred, length)
     return len(gold), len(pred), exact, overlap, int((gm & pm).sum()), int(pm.sum()), int(gm.sum())
 
@@ -105,7 +88,7 @@ def doc_counts(gold: Sequence[QuoteItem], pred: Sequence[QuoteItem], text_length
         (row[C[f"{key}_gold"]], row[C[f"{key}_pred"]], row[C[f"{key}_exact"]], row[C[f"{key}_overlap"]],
          row[C[f"{key}_chars_ovl"]], row[C[f"{key}_chars_pred"]], row[C[f"{key}_chars_gold"]]) = \
             _span_counts(g, p, length)
-    pairs = match_overlap(gs, ps)
+    pairs = spans.match(gs, ps, "overlap")
     row[C["spk_correct"]] = sum(1 for gi, pi in pairs
                                 if pred[pi].speaker is not None and pred[pi].speaker == gold[gi].speaker)
     row[C["type_correct"]] = sum(1 for gi, pi in pairs

@@ -23,8 +23,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap, prf, rnd, safe_div
 from tahaluf.core.schema import SCHEMA, Schema
-from tahaluf.scoring.metrics import DEFAULT_BOOTSTRAP, Bootstrap, prf, rnd, safe_div
 
 MISSING = "MISSING"
 #: the classes SemEval-2016's F_avg averages

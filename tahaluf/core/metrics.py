@@ -18,10 +18,6 @@ Bootstrap
     ``level``. Whole documents are resampled because the quotations and
     mentions of one article are not independent. With one document the
     interval is a point; with none it is ``null``.
-
-Signatures
-    :func:`signature` makes the sacrebleu-style string that travels with every
-    score: ``tahaluf|task:entities|mode:strict|space:char|split:test|ref:gold|data:1a2b3c4d5e6f|v:0.1.0``.
 """
 
 from __future__ import annotations
@@ -31,8 +27,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-
-from tahaluf import __version__
 
 #: Decimal places kept in results; keeps files byte-identical across platforms.
 DIGITS = 6
@@ -81,6 +75,41 @@ def prf_dict(tp: int, n_pred: int, n_gold: int) -> dict:
             "tp": int(tp), "fp": int(n_pred - tp), "fn": int(n_gold - tp)}
 
 
+@dataclass
+class PRF:
+    """Additive counts of one comparison (spaCy's ``PRFScore``): true positives,
+    false positives, false negatives; P/R/F1 by :func:`prf` (0.0 on a zero
+    denominator)."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def __iadd__(self, other: PRF) -> PRF:
+        self.tp += other.tp
+        self.fp += other.fp
+        self.fn += other.fn
+        return self
+
+    @property
+    def precision(self) -> float:
+        return float(safe_div(self.tp, self.tp + self.fp))
+
+    @property
+    def recall(self) -> float:
+        return float(safe_div(self.tp, self.tp + self.fn))
+
+    @property
+    def f1(self) -> float:
+        return float(prf(self.tp, self.tp + self.fp, self.tp + self.fn)[2])
+
+    def to_dict(self, gold: str = "n_gold", pred: str = "n_pred") -> dict:
+        """Counts and rounded scores; ``gold`` / ``pred`` name the two totals."""
+        return {"tp": self.tp, "fp": self.fp, "fn": self.fn,
+                gold: self.tp + self.fn, pred: self.tp + self.fp,
+                "precision": rnd(self.precision), "recall": rnd(self.recall), "f1": rnd(self.f1)}
+
+
 @dataclass(frozen=True)
 class Bootstrap:
     """Percentile bootstrap over documents (see the module docstring)."""
@@ -126,18 +155,3 @@ def _weights(resamples: int, seed: int, n_docs: int) -> np.ndarray:
 
 
 DEFAULT_BOOTSTRAP = Bootstrap()
-
-
-def signature(task: str, mode: str, *, split: str | None = None, protocol: str | None = None,
-              ref: str = "", data: str = "", space: str | None = None, extra: tuple[tuple[str, str], ...] = ()) -> str:
-    """The score's signature: task, match mode, split or protocol, reference, data hash, version."""
-    parts = ["tahaluf", f"task:{task}", f"mode:{mode}"]
-    if space:
-        parts.append(f"space:{space}")
-    parts += [f"{k}:{v}" for k, v in extra]
-    if protocol:
-        parts.append(f"protocol:{protocol}")
-    else:
-        parts.append(f"split:{split or 'all'}")
-    parts += [f"ref:{ref or 'unknown'}", f"data:{data or 'unknown'}", f"v:{__version__}"]
-    return "|".join(parts)
