@@ -12,7 +12,7 @@ from tahaluf import viewer
 from tahaluf.cli import main
 from tahaluf.core.errors import TahalufError
 from tahaluf.core.model import Document, Quote, Span, Speaker
-from tahaluf.corpus import source_documents
+from tahaluf.corpus import load_speakers, source_documents, split_of
 
 SPEAKERS = {
     "amal": Speaker("amal", "Amal Example", aliases=("amal_old",)),
@@ -28,7 +28,7 @@ def corpus_docs():
 
 @pytest.fixture(scope="module")
 def registry():
-    return viewer.speaker_lookup(None)
+    return viewer.speaker_lookup(load_speakers())
 
 
 def make_doc(text, entities=(), quotes=(), boilerplate=(), doc_id="t1"):
@@ -259,7 +259,7 @@ def test_speaker_names_from_registry_aliases_and_unknown_ids():
 
 def test_index_counts_per_layer(corpus_docs, registry):
     docs, which = corpus_docs
-    html = viewer.render_index(docs, registry, source=which)
+    html = viewer.render_index(docs, registry, source=which, splits={d.doc_id: split_of(d.doc_id) for d in docs})
     rows = re.findall(r'<tr(?: class="total")? data-doc-id="([^"]*)">(.*?)</tr>', html)
     assert [r[0] for r in rows] == [d.doc_id for d in docs] + [""]
     for (doc_id, row), d in zip(rows, docs):
@@ -270,6 +270,7 @@ def test_index_counts_per_layer(corpus_docs, registry):
         assert int(got["PER"]) == sum(e.label == "PER" for e in d.entities)
         assert sum(int(got[f"quotes_{s}"]) for s in ("FAVOR", "AGAINST", "NONE")) == len(d.quotes)
         assert f'href="{doc_id}.html"' in row
+        assert f"<td>{split_of(doc_id)}</td>" in row
     total = dict(re.findall(r'data-count="([^"]+)"[^>]*>(\d+)<', rows[-1][1]))
     assert int(total["entities"]) == sum(len(d.entities) for d in docs)
     assert int(total["speakers"]) == len({q.speaker_id for d in docs for q in d.quotes})

@@ -25,7 +25,7 @@ import pytest
 from tahaluf import viewer
 from tahaluf.cli import main
 from tahaluf.core.model import Document, Quote, Span, Speaker
-from tahaluf.corpus import source_documents
+from tahaluf.corpus import load_speakers, source_documents
 
 pytestmark = pytest.mark.live
 
@@ -55,7 +55,7 @@ def chromium() -> str:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, chromium):
     docs, which = source_documents()
-    speakers = viewer.speaker_lookup(None)
+    speakers = viewer.speaker_lookup(load_speakers())
     out = tmp_path_factory.mktemp("site")
     viewer.write_site(docs, out, speakers, source=which)
     return out, docs, which, speakers

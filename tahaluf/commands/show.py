@@ -6,6 +6,10 @@ Chromium (then nothing goes to stdout); ``tahaluf show --all --out DIR`` writes 
 page per article. The annotations are the gold when it exists, else pass A
 (``--annotations`` chooses explicitly); the command says which on stderr and
 every page says it in its header and footer.
+
+This command is where the viewer's inputs are loaded: the documents, the
+speaker registry (``annotation/speakers.json``) and, for the index page, each
+article's split; :mod:`tahaluf.viewer` itself reads nothing from the corpus.
 """
 
 from __future__ import annotations
@@ -66,7 +70,7 @@ def _documents(which: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    from tahaluf import viewer
+    from tahaluf import corpus, viewer
     from tahaluf.core.fileio import write_atomic
     if args.all == bool(args.doc_id):
         print("usage error: give either DOC_ID or --all", file=sys.stderr)
@@ -78,11 +82,12 @@ def run(args: argparse.Namespace) -> int:
         print("usage error: --screenshot takes one DOC_ID, not --all", file=sys.stderr)
         return EXIT_USAGE
     docs, source = _documents(args.annotations)
-    speakers = viewer.speaker_lookup(None)
+    speakers = viewer.speaker_lookup(corpus.load_speakers())
     layers = args.layers or viewer.LAYERS
     note = f"annotations: {viewer.describe_source(source)}"
     if args.all:
-        written = viewer.write_site(docs, args.out, speakers, layers, source=source)
+        splits = {d.doc_id: corpus.split_of(d.doc_id) for d in docs}
+        written = viewer.write_site(docs, args.out, speakers, layers, source=source, splits=splits)
         print(f"wrote {len(written)} pages to {args.out} (open {args.out / 'index.html'}); {note}")
         return EXIT_OK
     doc = viewer.find_document(docs, args.doc_id)
