@@ -9,10 +9,14 @@ from fractions import Fraction as F
 
 import pytest
 
-from tahaluf import agreement as ag
+from tahaluf.analysis import agreement as ag
+from tahaluf.analysis.disagreements import counts_by_kind, disagreements
+from tahaluf.analysis.speakers import map_speakers
 from tahaluf.core.errors import TahalufError
 from tahaluf.core.model import Document, Quote, Span, Speaker
 from tahaluf.core.signatures import documents_hash
+from tahaluf.core.speakers import alias_table
+from tahaluf.core.version import __version__
 
 # 39 tokens (counted by hand): 10 + 8 + 15 + 6, four sentences.
 TEXT = ('Ali met Omar Khan in Baghdad and Basra today. Ali said that the coalition must stay. '
@@ -169,7 +173,7 @@ def test_stance_kappa_alpha_by_hand(hand):
 
 
 def test_speaker_alias_mapping():
-    docs, m = ag.map_speakers([pass_b()], SPEAKERS)
+    docs, m = map_speakers([pass_b()], SPEAKERS)
     assert m.mapped_quotes == 1 and dict(m.aliases) == {"omar_alias": "omar"} and m.unknown == ()
     assert [q.speaker_id for q in docs[0].quotes] == ["ali", "omar", "omar", "khan"]
     # without the alias the speaker of pair 2 differs
@@ -183,12 +187,12 @@ def test_speaker_alias_mapping():
 def test_alias_that_is_another_id_is_refused():
     bad = dict(SPEAKERS, khan=Speaker("khan", "Khan", aliases=("ali",)))
     with pytest.raises(TahalufError, match="alias 'ali' of 'khan' is already an id"):
-        ag.alias_table(bad)
+        alias_table(bad)
 
 
 def test_registry_aliases_of_the_corpus():
     from tahaluf.corpus import load_speakers
-    assert ag.alias_table(load_speakers())["noroza"] == "nawroza"
+    assert alias_table(load_speakers())["noroza"] == "nawroza"
 
 
 # -- matching -------------------------------------------------------------------
@@ -226,7 +230,7 @@ def test_undefined_kappa_when_one_label_only():
 # -- disagreements --------------------------------------------------------------
 
 def test_disagreement_list_names_every_difference():
-    dis = ag.disagreements([pass_a()], [pass_b()], SPEAKERS)
+    dis = disagreements([pass_a()], [pass_b()], SPEAKERS)
     got = [(d["layer"], d["kind"], d.get("differ")) for d in dis]
     assert got == [
         ("entities", "boundary", None),              # Omar Khan / Omar
@@ -241,13 +245,13 @@ def test_disagreement_list_names_every_difference():
     assert dis[0]["context"].startswith("Ali met [[Omar Khan]] in")
     assert dis[3]["b"]["speaker_id"] == "omar" and dis[3]["b"]["speaker_id_as_written"] == "omar_alias"
     assert (dis[6]["a"], dis[6]["b"]) == ("FAVOR", "AGAINST")
-    assert ag.counts_by_kind(dis)["quotations/attributes"] == 3
+    assert counts_by_kind(dis)["quotations/attributes"] == 3
 
 
 def test_entity_label_disagreement_kinds():
     a = Document("hand", TEXT, entities=(sp("Baghdad", "GPE"), sp("Omar Khan", "PER")))
     b = Document("hand", TEXT, entities=(sp("Baghdad", "LOC"), sp("Omar", "ORG")))
-    kinds = [d["kind"] for d in ag.disagreements([a], [b], SPEAKERS)]
+    kinds = [d["kind"] for d in disagreements([a], [b], SPEAKERS)]
     assert kinds == ["boundary+label", "label"]
 
 
@@ -275,7 +279,7 @@ def test_a_pass_agrees_with_itself_everywhere(pass_a_docs):
     assert s["quotes"]["cohen_kappa"] == 1.0 and s["quotes"]["krippendorff_alpha"] == 1.0
     assert s["quotes"]["n"] == q["n_a"] > 0
     assert s["documents"]["rate"] == 1.0
-    assert ag.disagreements(pass_a_docs, pass_a_docs, load_speakers()) == []
+    assert disagreements(pass_a_docs, pass_a_docs, load_speakers()) == []
 
 
 def test_cli_json_signature_and_disagreements_file(tmp_path, capsys, pass_a_docs):
@@ -304,7 +308,25 @@ def test_cli_table_and_missing_folder(tmp_path, capsys):
 
 
 def test_span_difference_shows_the_text_only_one_pass_covers():
-    dis = ag.disagreements([pass_a()], [pass_b()], SPEAKERS)
+    dis = disagreements([pass_a()], [pass_b()], SPEAKERS)
     assert dis[0]["span_difference"] == {"start": [8, 8], "end": [17, 12], "a_only": [" Khan"], "b_only": []}
     assert dis[2]["span_difference"]["b_only"] == ["that "] and dis[2]["span_difference"]["a_only"] == []
     assert "span_difference" not in dis[3]
+
+
+def test_signature_fields_in_order():
+    sig = ag.signature("aaa", "bbb", "sss")
+    assert sig["string"] == ("task:agreement|a:aaa|b:bbb|speakers:sss|match:strict+overlap(greedy,1:1)"
+                             f"|tok:camel-simple-word|version:{__version__}")
+    assert list(sig) == ["task", "a", "b", "speakers", "match", "tok", "version", "string"]
+
+
+def test_stats_maps_speakers_without_importing_agreement():
+    import ast
+    from pathlib import Path
+
+    from tahaluf.analysis import stats
+
+    tree = ast.parse(Path(stats.__file__).read_text(encoding="utf-8"))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert "tahaluf.analysis.speakers" in imported and "tahaluf.analysis.agreement" not in imported

@@ -7,9 +7,9 @@ import json
 import pytest
 from test_agreement import SPEAKERS, TEXT, pass_a, pass_b, sp
 
+from tahaluf.analysis.stats import MISSING_NAME, corpus_stats, render
 from tahaluf.core.model import Document, Quote
 from tahaluf.core.signatures import documents_hash
-from tahaluf.stats import MISSING_NAME, corpus_stats, render
 
 
 @pytest.fixture(scope="module")

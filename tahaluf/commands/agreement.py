@@ -1,8 +1,10 @@
 """``tahaluf agreement``: inter-annotator agreement between the two passes.
 
-See :mod:`tahaluf.agreement` for what every figure is. The report carries a
-signature (data hashes of both passes, speaker registry, match rule, package
-version) in the sacrebleu style.
+See :mod:`tahaluf.analysis.agreement` for what every figure is and
+:mod:`tahaluf.analysis.disagreements` for the ``--disagreements`` list. The
+report carries a signature (data hashes of both passes, speaker registry, match
+rule, package version) in the sacrebleu style
+(:func:`tahaluf.analysis.agreement.signature`).
 """
 
 from __future__ import annotations
@@ -29,19 +31,11 @@ def _args(p: argparse.ArgumentParser) -> None:
                    help="write every disagreement (for the adjudicator) to FILE as a JSON list")
 
 
-def signature(a_hash: str, b_hash: str, speakers_hash: str) -> dict:
-    from tahaluf.core.version import __version__
-    sig = {"task": "agreement", "a": a_hash, "b": b_hash, "speakers": speakers_hash,
-           "match": "strict+overlap(greedy,1:1)", "tok": "camel-simple-word",
-           "version": __version__}
-    sig["string"] = "|".join(f"{k}:{v}" for k, v in sig.items())
-    return sig
-
-
 def build_report(a_dir: Path | None, b_dir: Path | None, speakers_path: Path | None) -> tuple[dict, list]:
     import hashlib
 
-    from tahaluf.agreement import agreement, disagreements
+    from tahaluf.analysis.agreement import agreement, signature
+    from tahaluf.analysis.disagreements import disagreements
     from tahaluf.core.errors import TahalufError
     from tahaluf.core.paths import speakers_file
     from tahaluf.corpus import load_annotations, pass_dir
@@ -150,7 +144,7 @@ def render(report: dict, per_document: bool = False) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tahaluf.agreement import counts_by_kind
+    from tahaluf.analysis.disagreements import counts_by_kind
     from tahaluf.core.fileio import write_atomic
     from tahaluf.core.jsonio import dumps
 

@@ -1,4 +1,4 @@
-"""``tahaluf stats``: corpus statistics (see :mod:`tahaluf.stats`).
+"""``tahaluf stats``: corpus statistics (see :mod:`tahaluf.analysis.stats`).
 
 The source is the adjudicated gold when it exists, else pass A
 (:func:`tahaluf.corpus.source_documents`); ``--source`` picks one explicitly.
@@ -40,9 +40,9 @@ def load_source(name: str | None):
 
 
 def run(args: argparse.Namespace) -> int:
+    from tahaluf.analysis.stats import corpus_stats, render
     from tahaluf.core.version import __version__
     from tahaluf.corpus import load_speakers
-    from tahaluf.stats import corpus_stats, render
 
     docs, source = load_source(args.source)
     st = corpus_stats(docs, load_speakers())

@@ -8,11 +8,16 @@ recall and leaves F1 unchanged. Every figure carries the counts it is made of
 
 Speaker ids
     Each pass wrote speaker ids as its annotator chose them. Before comparing,
-    every id is mapped through the registry ``annotation/speakers.json``: a
-    registry id maps to itself, an id listed in a record's ``aliases`` maps to
-    that record's id (pass B's ``noroza`` -> ``nawroza``). The result reports
-    how many quotations were re-mapped and which ids are in neither place
-    (those are compared as written).
+    every id is mapped through the registry
+    (:func:`tahaluf.analysis.speakers.map_speakers`, the alias policy of
+    :func:`tahaluf.core.speakers.alias_table`). The result reports how many
+    quotations were re-mapped and which ids are in neither place (those are
+    compared as written).
+
+Pairing (:func:`paired_documents`)
+    The documents of the two passes are paired by id; both passes must cover
+    the same documents with the same text, else the comparison is refused and
+    the first difference named.
 
 Span matching (:func:`match_spans`)
     The scorer's matcher, :func:`tahaluf.core.spans.match`: *strict* is its
@@ -58,13 +63,20 @@ Stance (per stance target of the schema)
     when both passes used one and the same label for every item (chance
     agreement is then 1 and both coefficients are 0/0).
 
-Disagreements (:func:`disagreements`)
-    A flat list, in document and offset order, of every difference the
-    adjudicator has to resolve: entity spans only in A or only in B (an A span
-    and a B span that overlap are reported together as one ``boundary``,
-    ``label`` or ``boundary+label`` item), quotations only in one pass,
-    quotation pairs whose span, type, cue, source, speaker or stance differ,
-    and document stances that differ.
+Signature (:func:`signature`)
+    The report's own sacrebleu-style signature, one ``key:value`` field after
+    another from the field list of :func:`signature` (``task``, ``a``, ``b``,
+    ``speakers``, ``match``, ``tok``, ``version``) joined by ``|``::
+
+        task:agreement|a:413fac516615|b:60550456afe2|speakers:d9849f5f3e7e|match:...|tok:...|version:0.1.0
+
+    ``a`` / ``b`` are the :func:`tahaluf.core.signatures.documents_hash` of
+    the passes, ``speakers`` the sha256 (12 hex digits) of the registry file.
+    It is not :func:`tahaluf.core.signatures.signature`, the format of a
+    *score* against a reference: an agreement compares two references.
+
+The list of every disagreement, for the adjudicator, is
+:mod:`tahaluf.analysis.disagreements`.
 """
 
 from __future__ import annotations
@@ -73,14 +85,14 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from tahaluf.analysis.speakers import SpeakerMapping, map_speakers
 from tahaluf.core import spans, tagging
 from tahaluf.core.errors import TahalufError, did_you_mean
 from tahaluf.core.metrics import PRF, rnd
 from tahaluf.core.model import Document, Quote, Span, Speaker
 from tahaluf.core.schema import SCHEMA, Schema
-from tahaluf.core.speakers import alias_table
+from tahaluf.core.version import __version__
 
 #: Wojood's reported token-level Cohen's kappa (Jarrar et al., 2022), for comparison.
 WOJOOD_KAPPA = 0.979
@@ -88,47 +100,6 @@ WOJOOD_KAPPA = 0.979
 MATCH_MODES = ("strict", "overlap")
 #: the names of the two totals in a P/R/F1 block of agreement (pass A, pass B)
 AB = ("n_a", "n_b")
-
-
-# -- speaker ids ----------------------------------------------------------------
-
-@dataclass(frozen=True)
-class SpeakerMapping:
-    """What :func:`map_speakers` did to one pass."""
-
-    #: quotations whose speaker id was changed (alias -> registry id)
-    mapped_quotes: int
-    #: alias -> registry id, for the aliases met in this pass
-    aliases: Mapping[str, str]
-    #: ids in neither the registry nor any alias list (compared as written)
-    unknown: tuple[str, ...]
-
-    def to_dict(self) -> dict:
-        return {"mapped_quotes": self.mapped_quotes, "aliases": dict(sorted(self.aliases.items())),
-                "unknown": list(self.unknown)}
-
-
-def map_speakers(docs: Sequence[Document], speakers: Mapping[str, Speaker]) -> tuple[list[Document], SpeakerMapping]:
-    """Copies of ``docs`` with every quotation's speaker id mapped to the registry id."""
-    import dataclasses
-    table = alias_table(speakers)
-    n = 0
-    used: dict[str, str] = {}
-    unknown: set[str] = set()
-    out = []
-    for d in docs:
-        qs = []
-        for q in d.quotes:
-            sid = q.speaker_id
-            if sid is not None and sid in table and table[sid] != sid:
-                n += 1
-                used[sid] = table[sid]
-                q = dataclasses.replace(q, speaker_id=table[sid])
-            elif sid is not None and sid not in table:
-                unknown.add(sid)
-            qs.append(q)
-        out.append(d.with_layers(quotes=tuple(qs)))
-    return out, SpeakerMapping(n, used, tuple(sorted(unknown)))
 
 
 # -- counting -------------------------------------------------------------------
@@ -149,16 +120,12 @@ class Agreement:
         return _div(self.agree, self.n)
 
     def to_dict(self) -> dict:
-        return {"n": self.n, "agree": self.agree, "rate": _r(self.rate)}
+        return {"n": self.n, "agree": self.agree, "rate": rnd(self.rate)}
 
 
 def _div(a: int, b: int) -> float | None:
     """A rate over ``b`` items; ``None`` over none (P/R/F1 use :class:`PRF`'s policy)."""
     return a / b if b else None
-
-
-def _r(x: float | None) -> float | None:
-    return None if x is None else rnd(x)
 
 
 # -- matching -------------------------------------------------------------------
@@ -220,27 +187,23 @@ def label_agreement(la: Sequence[str], lb: Sequence[str]) -> dict:
     """Raw agreement, kappa, alpha and the confusion counts of two label lists."""
     agree = sum(x == y for x, y in zip(la, lb))
     conf = Counter(f"{x}|{y}" for x, y in zip(la, lb))
-    return {"n": len(la), "agree": agree, "rate": _r(_div(agree, len(la))),
-            "cohen_kappa": _r(cohen_kappa(la, lb)), "krippendorff_alpha": _r(krippendorff_alpha(la, lb)),
+    return {"n": len(la), "agree": agree, "rate": rnd(_div(agree, len(la))),
+            "cohen_kappa": rnd(cohen_kappa(la, lb)), "krippendorff_alpha": rnd(krippendorff_alpha(la, lb)),
             "labels_a": dict(sorted(Counter(la).items())), "labels_b": dict(sorted(Counter(lb).items())),
             "confusion_a|b": dict(sorted(conf.items()))}
 
 
 # -- entities -------------------------------------------------------------------
 
-def bio_tags(doc: Document, tokens: Sequence[Any] | None = None) -> list[str]:
-    """BIO tag of each token of ``doc`` (:func:`tahaluf.core.tagging.tags_of`)."""
-    if tokens is None:
-        dt = tagging.doc_tokens(doc)
-        starts, ends = dt.starts, dt.ends
-    else:
-        starts, ends = [t.start for t in tokens], [t.end for t in tokens]
-    return tagging.tags_of(starts, ends, sorted(doc.entities, key=lambda e: (e.start, e.end)))[0]
+def bio_tags(doc: Document, tokens: tagging.DocTokens | None = None) -> list[str]:
+    """BIO tag of each token of ``doc`` (:func:`tahaluf.core.tagging.tags_of`); the
+    tokens are ``doc``'s own (:func:`tahaluf.core.tagging.doc_tokens`) unless given."""
+    dt = tagging.doc_tokens(doc) if tokens is None else tokens
+    return tagging.tags_of(dt.starts, dt.ends, doc.entities)[0]
 
 
 def entity_agreement(pairs: Sequence[tuple[Document, Document]]) -> dict:
-    from tahaluf.core.text import tokenize
-    out: dict[str, Any] = {}
+    out: dict = {}
     per_doc: dict[str, dict] = {}
     for mode in MATCH_MODES:
         total, per = PRF(), {}
@@ -255,7 +218,7 @@ def entity_agreement(pairs: Sequence[tuple[Document, Document]]) -> dict:
     ta: list[str] = []
     tb: list[str] = []
     for da, db in pairs:
-        toks = tokenize(da.text)
+        toks = tagging.doc_tokens(da)  # the texts are the same (paired_documents)
         ta += bio_tags(da, toks)
         tb += bio_tags(db, toks)
     tagged = [(x, y) for x, y in zip(ta, tb) if x != "O" or y != "O"]
@@ -277,30 +240,36 @@ def _label_order(label: str) -> tuple[int, str]:
 
 # -- quotations -----------------------------------------------------------------
 
-def _same_span(x: Span | None, y: Span | None) -> bool:
+def same_span(x: Span | None, y: Span | None) -> bool:
+    """The same offsets, or both absent."""
     if x is None or y is None:
         return x is None and y is None
     return (x.start, x.end) == (y.start, y.end)
 
 
-def _distinct(spans: Iterable[Span | None], label: str) -> list[Span]:
+def _distinct(items: Iterable[Span | None], label: str) -> list[Span]:
+    """The distinct spans (by offsets) among ``items``, relabelled ``label``, in offset order."""
     seen = {}
-    for s in spans:
+    for s in items:
         if s is not None:
             seen.setdefault((s.start, s.end), Span(s.start, s.end, label, s.text))
     return [seen[k] for k in sorted(seen)]
 
 
+def match_quotes(da: Document, db: Document) -> list[tuple[int, int]]:
+    """Indices of the quotations of ``da`` and ``db`` matched by overlap (one to one)."""
+    return match_spans([q.span for q in da.quotes], [q.span for q in db.quotes], "overlap")
+
+
 def quote_pairs(da: Document, db: Document) -> list[tuple[Quote, Quote]]:
-    """Quotations of ``da`` and ``db`` matched by overlap (one-to-one, greedy)."""
-    pairs = match_spans([q.span for q in da.quotes], [q.span for q in db.quotes], "overlap")
-    return [(da.quotes[i], db.quotes[j]) for i, j in pairs]
+    """The quotation pairs of :func:`match_quotes`."""
+    return [(da.quotes[i], db.quotes[j]) for i, j in match_quotes(da, db)]
 
 
 def attribution_agrees(qa: Quote, qb: Quote) -> bool:
     """Span exact, cue identical, source identical and same (mapped) speaker."""
-    return (_same_span(qa.span, qb.span) and _same_span(qa.cue, qb.cue)
-            and _same_span(qa.source, qb.source) and qa.speaker_id == qb.speaker_id)
+    return (same_span(qa.span, qb.span) and same_span(qa.cue, qb.cue)
+            and same_span(qa.source, qb.source) and qa.speaker_id == qb.speaker_id)
 
 
 def quotation_agreement(pairs: Sequence[tuple[Document, Document]]) -> dict:
@@ -325,9 +294,9 @@ def quotation_agreement(pairs: Sequence[tuple[Document, Document]]) -> dict:
                            _distinct((q.source for q in db.quotes), "SOURCE"), "strict")[0]
         doc_attr = Agreement()
         for x, y in quote_pairs(da, db):
-            on["span_exact"].add(_same_span(x.span, y.span))
-            on["cue"].add(_same_span(x.cue, y.cue))
-            on["source"].add(_same_span(x.source, y.source))
+            on["span_exact"].add(same_span(x.span, y.span))
+            on["cue"].add(same_span(x.cue, y.cue))
+            on["source"].add(same_span(x.source, y.source))
             on["quote_type"].add(x.quote_type == y.quote_type)
             on["speaker_id"].add(x.speaker_id == y.speaker_id)
             qt_a.append(x.quote_type)
@@ -338,7 +307,7 @@ def quotation_agreement(pairs: Sequence[tuple[Document, Document]]) -> dict:
         per_doc[da.doc_id] = {"span_overlap": span_prf(qa, qb, "overlap")[0].to_dict(*AB),
                               "attribution": doc_attr.to_dict()}
     on_matched = {k: v.to_dict() for k, v in on.items()}
-    on_matched["quote_type"]["cohen_kappa"] = _r(cohen_kappa(qt_a, qt_b))
+    on_matched["quote_type"]["cohen_kappa"] = rnd(cohen_kappa(qt_a, qt_b))
     return {
         "n_a": n_a, "n_b": n_b,
         "span_exact": span["strict"].to_dict(*AB),
@@ -349,8 +318,8 @@ def quotation_agreement(pairs: Sequence[tuple[Document, Document]]) -> dict:
         "attribution": {
             "definition": "a quotation pair matched by overlap agrees when quote span (exact), cue, "
                           "source (identical offsets or both absent) and mapped speaker_id are all equal",
-            "n_matched": attr.n, "agree": attr.agree, "rate_on_matched": _r(attr.rate),
-            "n_a": n_a, "n_b": n_b, "f1": _r(_div(2 * attr.agree, n_a + n_b)),
+            "n_matched": attr.n, "agree": attr.agree, "rate_on_matched": rnd(attr.rate),
+            "n_a": n_a, "n_b": n_b, "f1": rnd(_div(2 * attr.agree, n_a + n_b)),
         },
         "per_document": per_doc,
     }
@@ -399,12 +368,19 @@ def pair_documents(a: Sequence[Document], b: Sequence[Document]) -> list[tuple[D
     return [(ia[k], ib[k]) for k in [d.doc_id for d in a]]
 
 
+def paired_documents(a: Sequence[Document], b: Sequence[Document], speakers: Mapping[str, Speaker]
+                     ) -> tuple[list[tuple[Document, Document]], SpeakerMapping, SpeakerMapping]:
+    """The documents of both passes, speaker ids mapped, paired by :func:`pair_documents`;
+    and what the mapping did to each pass."""
+    ma, sa = map_speakers(a, speakers)
+    mb, sb = map_speakers(b, speakers)
+    return pair_documents(ma, mb), sa, sb
+
+
 def agreement(a: Sequence[Document], b: Sequence[Document], speakers: Mapping[str, Speaker], *,
               schema: Schema = SCHEMA) -> dict:
     """All agreement figures of pass ``b`` against pass ``a`` (speaker ids mapped first)."""
-    ma, sa = map_speakers(a, speakers)
-    mb, sb = map_speakers(b, speakers)
-    pairs = pair_documents(ma, mb)
+    pairs, sa, sb = paired_documents(a, b, speakers)
     return {
         "documents": len(pairs),
         "speakers": {"a": sa.to_dict(), "b": sb.to_dict()},
@@ -414,114 +390,19 @@ def agreement(a: Sequence[Document], b: Sequence[Document], speakers: Mapping[st
     }
 
 
-# -- disagreements --------------------------------------------------------------
+# -- signature ------------------------------------------------------------------
 
-def _context(text: str, start: int, end: int, width: int = 40) -> str:
-    return text[max(0, start - width):start] + "[[" + text[start:end] + "]]" + text[end:end + width]
-
-
-def _span_difference(text: str, x: Span, y: Span) -> dict:
-    """Where two overlapping spans differ: their offsets and the text only one covers."""
-    def only(p: Span, q: Span) -> list[str]:
-        parts = []
-        if p.start < q.start:
-            parts.append(text[p.start:min(p.end, q.start)])
-        if p.end > q.end:
-            parts.append(text[max(p.start, q.end):p.end])
-        return parts
-    return {"start": [x.start, y.start], "end": [x.end, y.end], "a_only": only(x, y), "b_only": only(y, x)}
+#: how spans are paired (the ``match`` field of :func:`signature`). The overlap
+#: pairing is :func:`tahaluf.core.spans.match`'s assignment, not greedy: the value
+#: is the one the published reports carry and changes only with them.
+MATCH_RULE = "strict+overlap(greedy,1:1)"
+#: the tokens of the token-level kappa (the ``tok`` field of :func:`signature`)
+TOKENIZATION = "camel-simple-word"
 
 
-def _quote_view(q: Quote, raw_speaker: str | None) -> dict:
-    d = q.to_dict()
-    if raw_speaker != q.speaker_id:
-        d["speaker_id_as_written"] = raw_speaker
-    return d
-
-
-def disagreements(a: Sequence[Document], b: Sequence[Document], speakers: Mapping[str, Speaker], *,
-                  schema: Schema = SCHEMA) -> list[dict]:
-    """Every difference between the passes, for the adjudicator (see module docstring)."""
-    ma, _ = map_speakers(a, speakers)
-    mb, _ = map_speakers(b, speakers)
-    raw = {(p, d.doc_id, q.quote_id): q.speaker_id for p, docs in (("a", a), ("b", b)) for d in docs for q in d.quotes}
-    out: list[dict] = []
-    for da, db in pair_documents(ma, mb):
-        text = da.text
-        items: list[tuple[int, int, dict]] = []
-        # entities: strict matches agree; the rest are paired by overlap (any label)
-        ea, eb = list(da.entities), list(db.entities)
-        strict = match_spans(ea, eb, "strict")
-        ra = [e for i, e in enumerate(ea) if i not in {i for i, _ in strict}]
-        rb = [e for j, e in enumerate(eb) if j not in {j for _, j in strict}]
-        ov = match_spans(ra, rb, "overlap", same_label=False)
-        for i, j in ov:
-            x, y = ra[i], rb[j]
-            kind = []
-            if (x.start, x.end) != (y.start, y.end):
-                kind.append("boundary")
-            if x.label != y.label:
-                kind.append("label")
-            s, e = min(x.start, y.start), max(x.end, y.end)
-            extra = {"span_difference": _span_difference(text, x, y)} if "boundary" in kind else {}
-            items.append((s, e, {"layer": "entities", "kind": "+".join(kind), **extra,
-                                 "a": x.to_dict(), "b": y.to_dict(), "context": _context(text, s, e)}))
-        for i, x in enumerate(ra):
-            if i not in {i for i, _ in ov}:
-                items.append((x.start, x.end, {"layer": "entities", "kind": "only_a", "a": x.to_dict(), "b": None,
-                                               "context": _context(text, x.start, x.end)}))
-        for j, y in enumerate(rb):
-            if j not in {j for _, j in ov}:
-                items.append((y.start, y.end, {"layer": "entities", "kind": "only_b", "a": None, "b": y.to_dict(),
-                                               "context": _context(text, y.start, y.end)}))
-        # quotations
-        pairs = match_spans([q.span for q in da.quotes], [q.span for q in db.quotes], "overlap")
-        for i, j in pairs:
-            x, y = da.quotes[i], db.quotes[j]
-            diffs = []
-            if not _same_span(x.span, y.span):
-                diffs.append("span")
-            if x.quote_type != y.quote_type:
-                diffs.append("quote_type")
-            if not _same_span(x.cue, y.cue):
-                diffs.append("cue")
-            if not _same_span(x.source, y.source):
-                diffs.append("source")
-            if x.speaker_id != y.speaker_id:
-                diffs.append("speaker_id")
-            for t in schema.target_names:
-                if x.stance.get(t) != y.stance.get(t):
-                    diffs.append(t)
-            if diffs:
-                s, e = min(x.span.start, y.span.start), max(x.span.end, y.span.end)
-                extra = {"span_difference": _span_difference(text, x.span, y.span)} if "span" in diffs else {}
-                items.append((s, e, {"layer": "quotations", "kind": "attributes", "differ": diffs, **extra,
-                                     "a": _quote_view(x, raw[("a", da.doc_id, x.quote_id)]),
-                                     "b": _quote_view(y, raw[("b", db.doc_id, y.quote_id)]),
-                                     "context": _context(text, s, e)}))
-        for i, x in enumerate(da.quotes):
-            if i not in {i for i, _ in pairs}:
-                items.append((x.span.start, x.span.end, {
-                    "layer": "quotations", "kind": "only_a", "a": _quote_view(x, raw[("a", da.doc_id, x.quote_id)]),
-                    "b": None, "context": _context(text, x.span.start, x.span.end)}))
-        for j, y in enumerate(db.quotes):
-            if j not in {j for _, j in pairs}:
-                items.append((y.span.start, y.span.end, {
-                    "layer": "quotations", "kind": "only_b", "a": None,
-                    "b": _quote_view(y, raw[("b", db.doc_id, y.quote_id)]),
-                    "context": _context(text, y.span.start, y.span.end)}))
-        layer_order = {"entities": 0, "quotations": 1}
-        items.sort(key=lambda it: (it[0], it[1], layer_order[it[2]["layer"]], it[2]["kind"]))
-        for *_, it in items:
-            out.append({"doc_id": da.doc_id, **it})
-        for t in schema.target_names:
-            if da.doc_stance.get(t) != db.doc_stance.get(t):
-                out.append({"doc_id": da.doc_id, "layer": "stance", "kind": f"doc_{t}",
-                            "a": da.doc_stance.get(t), "b": db.doc_stance.get(t)})
-    return out
-
-
-def counts_by_kind(items: Sequence[Mapping[str, Any]]) -> dict[str, int]:
-    """``layer/kind`` -> number of disagreements (for the summary line)."""
-    return dict(sorted(Counter(f"{d['layer']}/{d['kind']}" for d in items).items()))
-
+def signature(a_hash: str, b_hash: str, speakers_hash: str) -> dict:
+    """The report's signature: each field of the list below, then ``string``, the
+    fields as ``key:value`` joined by ``|`` (see the module docstring)."""
+    fields = (("task", "agreement"), ("a", a_hash), ("b", b_hash), ("speakers", speakers_hash),
+              ("match", MATCH_RULE), ("tok", TOKENIZATION), ("version", __version__))
+    return {**dict(fields), "string": "|".join(f"{k}:{v}" for k, v in fields)}

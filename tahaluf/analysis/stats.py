@@ -15,8 +15,8 @@ titled tables that :func:`render` prints as aligned plain text or as Markdown
   interrupted quotation counts once);
 * speakers: quotations and documents per speaker id, with the registry's
   ``name_en`` and ``kind``. Ids are mapped through the registry's aliases
-  first (as in :mod:`tahaluf.agreement`); an id in neither is listed as
-  written with the name ``(not in the registry)``;
+  first (:func:`tahaluf.analysis.speakers.map_speakers`, as for agreement);
+  an id in neither is listed as written with the name ``(not in the registry)``;
 * stance: for every target of the schema, quote-level labels, quote-level
   labels per speaker, and document-level labels.
 
@@ -29,15 +29,17 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from tahaluf.analysis.speakers import map_speakers
+from tahaluf.core.errors import TahalufError
 from tahaluf.core.model import Document, Speaker
 from tahaluf.core.schema import SCHEMA, Schema
+from tahaluf.core.text import sentences, tokenize
+from tahaluf.corpus import SPLITS, split_of
 
 MISSING_NAME = "(not in the registry)"
 
 
 def _split(doc_id: str) -> str:
-    from tahaluf.core.errors import TahalufError
-    from tahaluf.corpus import split_of
     try:
         return split_of(doc_id)
     except TahalufError:
@@ -47,9 +49,6 @@ def _split(doc_id: str) -> str:
 def corpus_stats(docs: Sequence[Document], speakers: Mapping[str, Speaker], *,
                  schema: Schema = SCHEMA) -> dict:
     """Counts of ``docs`` (speaker ids mapped through ``speakers``' aliases)."""
-    from tahaluf.agreement import map_speakers
-    from tahaluf.core.text import sentences, tokenize
-
     docs, mapping = map_speakers(docs, speakers)
     articles = []
     ent_types: Counter[str] = Counter()
@@ -130,7 +129,6 @@ def corpus_stats(docs: Sequence[Document], speakers: Mapping[str, Speaker], *,
 
 
 def _split_order(names) -> list[str]:
-    from tahaluf.corpus import SPLITS
     known = list(SPLITS)
     return sorted(names, key=lambda s: (known.index(s) if s in known else len(known), s))
 
