@@ -35,7 +35,7 @@ Annotators
     annotators on one task stay apart.
 
 Push (:func:`push`)
-    Creates the project (by title) from :func:`tahaluf.labelstudio.labeling_config`
+    Creates the project (by title) from :func:`tahaluf.formats.labelstudio.labeling_config`
     or updates the config of an existing one, and imports one task per article
     with each source's annotation of it (one annotation per source, so
     ``pass_a`` and ``pass_b`` together give two annotators per task), or with
@@ -50,7 +50,7 @@ Push (:func:`push`)
 Pull (:func:`pull`)
     Exports the project as JSON (all tasks), maps users to annotators, and
     converts and validates every annotation with
-    :func:`tahaluf.labelstudio.tasks_to_documents` and
+    :func:`tahaluf.formats.labelstudio.tasks_to_documents` and
     :func:`tahaluf.validate.document_findings`. :func:`plan_outputs` places
     each document: ``<out>/<doc_id>.json`` when every task has one annotation,
     ``<out>/<annotator>/<doc_id>.json`` when a task has several (for
@@ -485,12 +485,12 @@ def roundtrip_problems(doc: Document, *, schema: Schema = SCHEMA,
     """Why ``doc`` would not come back identical from Label Studio (empty if it would).
 
     ``doc`` goes through ``to_result`` (default
-    :func:`tahaluf.labelstudio.to_result`) into a task, through JSON text
+    :func:`tahaluf.formats.labelstudio.to_result`) into a task, through JSON text
     (as a server stores it), and back through
-    :func:`tahaluf.labelstudio.tasks_to_documents`. Any finding, a missing
+    :func:`tahaluf.formats.labelstudio.tasks_to_documents`. Any finding, a missing
     or extra document, or a document that differs from ``doc`` is a problem.
     """
-    from tahaluf import labelstudio
+    from tahaluf.formats import labelstudio
     to_result = to_result or labelstudio.to_result
     task = {"data": {"text": doc.text, "doc_id": doc.doc_id},
             "annotations": [{"completed_by": {"email": doc.annotator} if doc.annotator else None,
@@ -519,7 +519,7 @@ def interface_problems(config: str, docs: Iterable[Document]) -> list[str]:
     document's result validates against it (offline, no server)."""
     from label_studio_sdk.label_interface import LabelInterface
 
-    from tahaluf.labelstudio import to_result
+    from tahaluf.formats.labelstudio import to_result
     try:
         li = LabelInterface(config)
         li.validate()
@@ -555,7 +555,7 @@ def push(ls, sources: Sequence[Sequence[Document]], *, title: str = DEFAULT_PROJ
     holds at most one annotation per article. With ``model_version`` the
     (single) source goes in as predictions instead of annotations.
     """
-    from tahaluf.labelstudio import labeling_config, to_task
+    from tahaluf.formats.labelstudio import labeling_config, to_task
     if model_version is not None and len(sources) != 1:
         raise TahalufError("predictions come from one source at a time")
     order = seeds.doc_ids()
@@ -682,7 +682,7 @@ def pull(ls, project: str | int = DEFAULT_PROJECT, *, schema: Schema = SCHEMA,
          speakers: Mapping[str, Speaker] | None = None, allow_missing: bool = False,
          seeds_dir: Path | None = None) -> Pulled:
     """Export, map users to annotators, convert and validate (see the module docstring)."""
-    from tahaluf.labelstudio import tasks_to_documents
+    from tahaluf.formats.labelstudio import tasks_to_documents
     from tahaluf.validate import document_findings
     p = find_project(ls, project)
     if p is None:
@@ -739,7 +739,7 @@ def write_outputs(plan: Mapping[Path, Document], *, schema: Schema = SCHEMA) -> 
     that already holds the same document is left as it is. Returns (written, unchanged)."""
     from tahaluf.core.fileio import write_atomic
     from tahaluf.core.jsonio import dumps
-    from tahaluf.labelstudio import read_export, to_task
+    from tahaluf.formats.labelstudio import read_export, to_task
     written, same = [], []
     for target, doc in sorted(plan.items()):
         if target.exists():

@@ -20,12 +20,13 @@ from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tahaluf import corpus, labelstudio
+from tahaluf import corpus
 from tahaluf.core import paths
 from tahaluf.core.errors import TahalufError
 from tahaluf.core.model import Document, Quote, Span
 from tahaluf.core.schema import SCHEMA, StanceTarget
-from tahaluf.labelstudio import labeling_config, tasks_to_documents, to_result, to_task
+from tahaluf.formats import labelstudio
+from tahaluf.formats.labelstudio import labeling_config, tasks_to_documents, to_result, to_task
 from tahaluf.studio import (
     Change,
     annotator_email,
@@ -223,7 +224,7 @@ def test_broken_converter_fails_the_roundtrip(pass_a, broken, expect):
 
 
 def test_broken_converter_in_the_module_fails_the_default_check(pass_a, monkeypatch):
-    # without to_result=..., the check uses tahaluf.labelstudio.to_result as it is at call time
+    # without to_result=..., the check uses tahaluf.formats.labelstudio.to_result as it is at call time
     assert roundtrip_problems(pass_a[0]) == []
     monkeypatch.setattr(labelstudio, "to_result", _drop_one_attribute)  # calls the original, then breaks it
     assert roundtrip_problems(pass_a[0])

@@ -33,7 +33,7 @@ from tahaluf.core.errors import TahalufError
 from tahaluf.core.jsonio import dumps
 from tahaluf.core.model import Quote, Span
 from tahaluf.core.schema import SCHEMA, StanceTarget
-from tahaluf.labelstudio import read_export, to_task
+from tahaluf.formats.labelstudio import read_export, to_task
 from tahaluf.studio import Change, diff_documents, slug
 
 pytestmark = pytest.mark.live

@@ -272,7 +272,7 @@ def _pull(args: argparse.Namespace) -> int:
 
 def _config(args: argparse.Namespace) -> int:
     from tahaluf.core.fileio import write_atomic
-    from tahaluf.labelstudio import labeling_config
+    from tahaluf.formats.labelstudio import labeling_config
     xml = labeling_config(_schema(args))
     if args.out is None:
         sys.stdout.write(xml)
