@@ -140,7 +140,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"  log in as {srv.username}, password in {pw_from}; API token from ${studio.ENV_TOKEN} (not shown)")
         print(f"  server log {srv.log_path}; Ctrl-C stops it", flush=True)
         rc = srv.process.wait()
-        print(f"Label Studio exited with code {rc}; last lines of {srv.log_path}:\n{studio._tail(srv.log_path)}",
+        print(f"Label Studio exited with code {rc}; last lines of {srv.log_path}:\n{studio.log_tail(srv.log_path)}",
               file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:
@@ -208,6 +208,7 @@ def _project(args: argparse.Namespace):
 
 def _pull(args: argparse.Namespace) -> int:
     from tahaluf import corpus, studio
+    from tahaluf.analysis.diff import diff_documents
     from tahaluf.validate import load_speakers
     schema = _schema(args)
     token = studio.token_from_env()
@@ -237,7 +238,7 @@ def _pull(args: argparse.Namespace) -> int:
         ref, ref_name = None, f"nothing (the current annotations do not load: {str(e).splitlines()[0]})"
     report["diff_against"] = ref_name
     for d in pulled.docs:
-        changes = studio.diff_documents(ref.get(d.doc_id) if ref else None, d)
+        changes = diff_documents(ref.get(d.doc_id) if ref else None, d)
         report["diff"].append({"doc_id": d.doc_id, "annotator": d.annotator,
                                "changes": [c.to_dict() for c in changes], "lines": [str(c) for c in changes]})
 

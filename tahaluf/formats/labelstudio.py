@@ -27,9 +27,10 @@ a quotation's region id is its ``quote_id``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from tahaluf.core.errors import Finding, TahalufError
