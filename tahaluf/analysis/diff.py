@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tahaluf.core.jsonio import short
 from tahaluf.core.model import Document, Quote, Span
 
 
@@ -48,7 +49,7 @@ class Change:
 
     def __str__(self) -> str:
         at = "" if self.start is None else f" [{self.start},{self.end})"
-        txt = f" {_short(self.text)!r}" if self.text else ""
+        txt = f" {short(self.text, 50)!r}" if self.text else ""
         if self.op == "~":
             return f"~ {self.layer}{at}{txt} {self.field}: {self.old!r} -> {self.new!r}"
         extra = f" {self.new if self.op == '+' else self.old}" if self.layer == "entity" else ""
@@ -57,10 +58,6 @@ class Change:
     def to_dict(self) -> dict:
         return {"op": self.op, "layer": self.layer, "start": self.start, "end": self.end, "field": self.field,
                 "old": self.old, "new": self.new, "text": self.text}
-
-
-def _short(s: str, n: int = 50) -> str:
-    return s if len(s) <= n else s[:n - 1] + "…"
 
 
 def _span_key(s: Span | None) -> list | None:
