@@ -1,7 +1,7 @@
 """Loading the annotated corpus: the gold, the annotation passes, the speakers.
 
 Everything is stored in Label Studio export format and read through
-:mod:`tahaluf.labelstudio`, which validates as it converts; loading refuses
+:mod:`tahaluf.formats.labelstudio`, which validates as it converts; loading refuses
 (``TahalufError`` with the findings) if anything is invalid, so code that
 builds on the corpus never sees a broken span.
 

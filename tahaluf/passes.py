@@ -18,7 +18,7 @@ from tahaluf.core.fileio import write_atomic
 from tahaluf.core.jsonio import dumps
 from tahaluf.core.model import Document, Quote, Span
 from tahaluf.core.schema import SCHEMA, Schema
-from tahaluf.labelstudio import to_task
+from tahaluf.formats.labelstudio import to_task
 from tahaluf.seeds import load_document
 
 

@@ -292,7 +292,7 @@ def write_repo(root: str | Path, docs: Sequence[Document], speakers: Mapping[str
     ``seeds/metadata.json``, ``annotation/gold/<id>.json`` (one Label Studio
     task per file, like the gold) and ``annotation/speakers.json``."""
     from tahaluf.core.jsonio import dumps
-    from tahaluf.labelstudio import to_task
+    from tahaluf.formats.labelstudio import to_task
 
     root = Path(root)
     sd, gd = root / "seeds", root / "annotation" / "gold"

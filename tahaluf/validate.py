@@ -159,7 +159,7 @@ def validate_export(path: str | Path, bases: Mapping[str, Document], *, schema: 
                     speakers: Mapping[str, Speaker] | None = None,
                     single_annotator: bool = True) -> tuple[list[Document], list[Finding]]:
     """Read a Label Studio export and run every check on its documents."""
-    from tahaluf.labelstudio import tasks_to_documents
+    from tahaluf.formats.labelstudio import tasks_to_documents
     try:
         tasks = read_json(path)
     except (OSError, UnicodeDecodeError, ValueError) as e:

@@ -1,6 +1,6 @@
 """The labeling config, and canonical -> Label Studio -> canonical without loss.
 
-The round trip is :func:`tahaluf.studio.roundtrip_problems`: it compares the
+The round trip is :func:`tahaluf.studio.sync.roundtrip_problems`: it compares the
 converted document with the original, so a broken converter (an attribute
 dropped, an offset shifted) makes it fail; the tests below prove that.
 Regenerate the committed config with
@@ -20,17 +20,17 @@ from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tahaluf import corpus, labelstudio
+from tahaluf import corpus
+from tahaluf.analysis.diff import diff_documents
 from tahaluf.core import paths
 from tahaluf.core.errors import TahalufError
 from tahaluf.core.model import Document, Quote, Span
 from tahaluf.core.schema import SCHEMA, StanceTarget
-from tahaluf.labelstudio import labeling_config, tasks_to_documents, to_result, to_task
+from tahaluf.formats import labelstudio
+from tahaluf.formats.labelstudio import labeling_config, tasks_to_documents, to_result, to_task
 from tahaluf.studio import (
-    Change,
     annotator_email,
     annotator_name,
-    diff_documents,
     interface_problems,
     plan_outputs,
     roundtrip_problems,
@@ -223,7 +223,7 @@ def test_broken_converter_fails_the_roundtrip(pass_a, broken, expect):
 
 
 def test_broken_converter_in_the_module_fails_the_default_check(pass_a, monkeypatch):
-    # without to_result=..., the check uses tahaluf.labelstudio.to_result as it is at call time
+    # without to_result=..., the check uses tahaluf.formats.labelstudio.to_result as it is at call time
     assert roundtrip_problems(pass_a[0]) == []
     monkeypatch.setattr(labelstudio, "to_result", _drop_one_attribute)  # calls the original, then breaks it
     assert roundtrip_problems(pass_a[0])
@@ -269,44 +269,6 @@ def test_annotators_map_to_users_and_back():
     out = with_annotators(tasks, {7: {"id": 7, "email": annotator_email("A B"), "first_name": "A B"}})
     assert [a["completed_by"]["email"] for a in out[0]["annotations"]] == ["A B", "label-studio-user-9"]
     assert tasks[0]["annotations"][0]["completed_by"] == 7  # the input is not changed
-
-
-# -- diff --------------------------------------------------------------------------------------
-
-def test_diff_matches_by_offsets_and_labels_not_ids(pass_a):
-    doc = pass_a[1]
-    renamed = doc.with_layers(quotes=tuple(
-        Quote(f"x{i}", q.span, q.quote_type, q.speaker_id, q.cue, q.source, q.stance)
-        for i, q in enumerate(reversed(doc.quotes))))
-    assert renamed != doc
-    assert diff_documents(doc, renamed) == []
-
-
-def test_diff_lists_exactly_the_changes(pass_a):
-    doc = pass_a[0]
-    q = doc.quotes[3]
-    new_q = Quote(q.quote_id, q.span, q.quote_type, "someone_else", q.cue, q.source,
-                  {**q.stance, "stance_t2": "AGAINST"})
-    e = doc.entities[5]
-    added = Span.of(doc.text, 0, 5, "PER")
-    changed = doc.with_layers(
-        entities=tuple(x for x in doc.entities if x != e) + (Span(e.start, e.end, "LOC", e.text), added),
-        quotes=tuple(new_q if x is q else x for x in doc.quotes)[1:],
-        doc_stance={"stance_t1": "NONE" if doc.doc_stance["stance_t1"] != "NONE" else "FAVOR"})
-    got = diff_documents(doc, changed)
-    q0 = doc.quotes[0]
-    assert got == [
-        Change("+", "entity", 0, 5, new="PER", text=added.text),
-        Change("~", "entity", e.start, e.end, "label", e.label, "LOC", e.text),
-        Change("-", "quote", q0.span.start, q0.span.end, text=q0.span.text,
-               old={"quote_type": q0.quote_type, "speaker_id": q0.speaker_id, "stance": dict(q0.stance)}),
-        Change("~", "quote", q.span.start, q.span.end, "speaker_id", q.speaker_id, "someone_else", q.span.text),
-        Change("~", "quote", q.span.start, q.span.end, "stance_t2", None, "AGAINST", q.span.text),
-        Change("~", "document", None, None, "stance_t1", doc.doc_stance["stance_t1"],
-               changed.doc_stance["stance_t1"]),
-    ]
-    assert [str(c)[0] for c in got] == ["+", "~", "-", "~", "~", "~"]
-    assert "stance_t2: None -> 'AGAINST'" in str(got[4])
 
 
 # -- writing pulled documents ----------------------------------------------------------------------

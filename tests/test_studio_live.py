@@ -29,12 +29,13 @@ import pytest
 from conftest import ROOT
 
 from tahaluf import corpus, studio
+from tahaluf.analysis.diff import Change, diff_documents
 from tahaluf.core.errors import TahalufError
 from tahaluf.core.jsonio import dumps
 from tahaluf.core.model import Quote, Span
 from tahaluf.core.schema import SCHEMA, StanceTarget
-from tahaluf.labelstudio import read_export, to_task
-from tahaluf.studio import Change, diff_documents, slug
+from tahaluf.formats.labelstudio import read_export, to_task
+from tahaluf.studio import slug
 
 pytestmark = pytest.mark.live
 
@@ -129,7 +130,7 @@ def _stop(proc: subprocess.Popen, data: Path, url: str) -> None:
             pass
         raise AssertionError(f"`tahaluf studio serve` left Label Studio (pid {pid}) running; killed it")
     try:
-        studio._get(f"{url}/health", timeout=2)
+        studio.http_get(f"{url}/health", timeout=2)
     except OSError:
         return
     raise AssertionError(f"Label Studio still answers at {url} after `serve` stopped")
@@ -160,8 +161,8 @@ def test_serve_prints_the_url_and_never_the_token(live):
     assert TOKEN not in out and PASSWORD not in out
     assert TOKEN not in (live.data / "server.log").read_text(encoding="utf-8", errors="replace")
     assert _listening_address(int(live.url.rsplit(":", 1)[1])) == "127.0.0.1"
-    assert studio._get(f"{live.url}/api/current-user/whoami", TOKEN)[0] == 200
-    assert studio._get(f"{live.url}/api/current-user/whoami", "not-the-token")[0] == 401
+    assert studio.http_get(f"{live.url}/api/current-user/whoami", TOKEN)[0] == 200
+    assert studio.http_get(f"{live.url}/api/current-user/whoami", "not-the-token")[0] == 401
 
 
 # -- push and pull ------------------------------------------------------------------------

@@ -15,7 +15,6 @@ The API token is ``$TAHALUF_LS_TOKEN`` for all of them; the server URL is
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
@@ -23,7 +22,8 @@ from pathlib import Path
 
 from tahaluf.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, command
 from tahaluf.core import paths
-from tahaluf.core.errors import TahalufError
+from tahaluf.core.errors import TahalufError, did_you_mean
+from tahaluf.core.jsonio import dumps
 from tahaluf.core.schema import SCHEMA, Schema, StanceTarget
 
 EXAMPLES = {
@@ -140,7 +140,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"  log in as {srv.username}, password in {pw_from}; API token from ${studio.ENV_TOKEN} (not shown)")
         print(f"  server log {srv.log_path}; Ctrl-C stops it", flush=True)
         rc = srv.process.wait()
-        print(f"Label Studio exited with code {rc}; last lines of {srv.log_path}:\n{studio._tail(srv.log_path)}",
+        print(f"Label Studio exited with code {rc}; last lines of {srv.log_path}:\n{studio.log_tail(srv.log_path)}",
               file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:
@@ -153,6 +153,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 # -- push / pull ----------------------------------------------------------------------
+
+#: the named sources of ``push --source`` (anything else must be a folder)
+SOURCES = ("current", "gold", "pass_a", "pass_b")
+
 
 def _load_source(name: str, schema: Schema):
     from tahaluf import corpus
@@ -171,7 +175,7 @@ def _load_source(name: str, schema: Schema):
     p = Path(name)
     if p.is_dir():
         return corpus.load_annotations(p, schema=schema, check=False), str(p)
-    raise TahalufError(f"unknown source {name!r}. Available: current, gold, pass_a, pass_b, or a folder of "
+    raise TahalufError(f"unknown source {name!r}. {did_you_mean(name, SOURCES)}, or a folder of "
                        f"Label Studio exports")
 
 
@@ -208,13 +212,11 @@ def _project(args: argparse.Namespace):
 
 def _pull(args: argparse.Namespace) -> int:
     from tahaluf import corpus, studio
-    from tahaluf.validate import load_speakers
+    from tahaluf.analysis.diff import diff_documents
     schema = _schema(args)
     token = studio.token_from_env()
     url = (args.url or studio.url_from_env()).rstrip("/")
-    speakers, found = load_speakers()
-    if found:
-        raise TahalufError("the speaker registry is invalid", found)
+    speakers = corpus.load_speakers()
     ls = studio.client(url, token)
     pulled = studio.pull(ls, _project(args), schema=schema, speakers=speakers, allow_missing=args.allow_missing)
     report: dict = {"url": url, "project_id": pulled.project_id, "tasks": pulled.tasks,
@@ -237,7 +239,7 @@ def _pull(args: argparse.Namespace) -> int:
         ref, ref_name = None, f"nothing (the current annotations do not load: {str(e).splitlines()[0]})"
     report["diff_against"] = ref_name
     for d in pulled.docs:
-        changes = studio.diff_documents(ref.get(d.doc_id) if ref else None, d)
+        changes = diff_documents(ref.get(d.doc_id) if ref else None, d)
         report["diff"].append({"doc_id": d.doc_id, "annotator": d.annotator,
                                "changes": [c.to_dict() for c in changes], "lines": [str(c) for c in changes]})
 
@@ -247,7 +249,7 @@ def _pull(args: argparse.Namespace) -> int:
         report["unchanged"] = [str(p) for p in same]
 
     if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=1))
+        sys.stdout.write(dumps(report))
     else:
         print(f"pulled project {pulled.project_id} at {url}: {pulled.tasks} task(s), {len(pulled.docs)} "
               f"annotation(s) by {len({d.annotator for d in pulled.docs})} annotator(s)")
@@ -272,7 +274,7 @@ def _pull(args: argparse.Namespace) -> int:
 
 def _config(args: argparse.Namespace) -> int:
     from tahaluf.core.fileio import write_atomic
-    from tahaluf.labelstudio import labeling_config
+    from tahaluf.formats.labelstudio import labeling_config
     xml = labeling_config(_schema(args))
     if args.out is None:
         sys.stdout.write(xml)

@@ -27,13 +27,14 @@ a quotation's region id is its ``quote_id``.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from tahaluf.core.errors import Finding, TahalufError
+from tahaluf.core.jsonio import read_json
 from tahaluf.core.model import Document, Quote, Span
 from tahaluf.core.schema import (
     CUE_LABEL,
@@ -395,7 +396,7 @@ def read_export(path: str | Path, bases: Mapping[str, Document], *, schema: Sche
     """Read a Label Studio JSON export file (see :func:`tasks_to_documents`)."""
     p = Path(path)
     try:
-        tasks = json.loads(p.read_bytes().decode("utf-8"))
+        tasks = read_json(p)
     except (OSError, UnicodeDecodeError, ValueError) as e:
         return [], [Finding("malformed-file", f"cannot read JSON: {e}", str(p))]
     return tasks_to_documents(tasks, bases, schema=schema, location=str(p), single_annotator=single_annotator)

@@ -1,0 +1,1 @@
+"""Converters between the canonical model and file formats."""
