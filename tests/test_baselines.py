@@ -4,8 +4,10 @@ regenerates."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import pathlib
 import subprocess
 import sys
 from pathlib import Path
@@ -13,11 +15,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tahaluf.baselines import SYSTEMS, run_all
+import tahaluf.baselines
+from tahaluf.baselines import SYSTEMS, make, run_all, system
+from tahaluf.baselines.base import Baseline
 from tahaluf.baselines.features import proclitic_offset, span_start_forms
 from tahaluf.baselines.leaderboard import build, collect, markdown, render
 from tahaluf.baselines.results import RESULT_SCHEMA, key_paths
-from tahaluf.corpus import source_documents
+from tahaluf.core.errors import TahalufError
+from tahaluf.corpus import load_speakers, source_documents
 from tahaluf.scoring import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,6 +161,54 @@ def test_progress_bar_on_request(tmp_path):
     assert r.returncode == 0 and "fit" in r.stderr and "stance-majority" in r.stderr
     r = _tahaluf("baselines", "--system", "stance-majorty", "--out", str(tmp_path))
     assert r.returncode == 1 and "Did you mean 'stance-majority'?" in r.stderr
+
+
+# -- the protocol ------------------------------------------------------------------------------
+
+def test_unknown_hyperparameter_is_refused():
+    from tahaluf.baselines.entities import CRF
+    from tahaluf.baselines.stance import Majority
+    with pytest.raises(TahalufError, match=r"entities\.CRF: unknown hyperparameter 'c3'\. "
+                                           r"Available: c1, c2, max_iterations"):
+        CRF(c1=0.1, c3=0.1)
+    with pytest.raises(TahalufError, match=r"unknown hyperparameter 'max_iter'\. Did you mean 'max_iterations'\?"):
+        CRF(max_iter=10)
+    with pytest.raises(TahalufError, match=r"unknown hyperparameter 'C'\. It takes none"):
+        Majority(C=1.0)
+    assert CRF(c1=0.1).params == {"c1": 0.1, "c2": 0.05, "max_iterations": 100}
+
+
+def test_a_misspelt_configuration_fails_before_anything_runs(tmp_path, monkeypatch):
+    bad = dataclasses.replace(system("entities-crf"), config={"c1": 0.05, "max_iteration": 10})
+    with pytest.raises(TahalufError, match=r"baseline 'entities-crf': .*'max_iteration'\. "
+                                           r"Did you mean 'max_iterations'\?"):
+        make(bad)
+    monkeypatch.setattr(tahaluf.baselines, "SYSTEMS", (system("stance-majority"), bad))
+    with pytest.raises(TahalufError, match="max_iteration"):
+        run_all(None, tmp_path, show_progress=False)
+    assert list(tmp_path.iterdir()) == []  # not even the valid system ran
+
+
+def test_fit_and_predict_read_nothing_from_disk(monkeypatch):
+    """The runner passes the registry in; a model that opens a file fails here."""
+    docs, _ = source_documents()
+    registry = load_speakers()
+
+    def no_disk(*args, **kwargs):
+        raise AssertionError("a baseline read from disk")
+
+    for s in SYSTEMS:
+        make(s).fit(docs[1:], registry).predict(docs[0])  # imports and caches warm
+    with monkeypatch.context() as m:
+        for name in ("open", "read_text", "read_bytes"):
+            m.setattr(pathlib.Path, name, no_disk)
+        m.setattr("builtins.open", no_disk)
+        for s in SYSTEMS:
+            model = make(s)
+            assert isinstance(model, Baseline) and model.task == s.task
+            assert model.fit(docs[:-1], registry) is model
+            rec = model.predict(docs[-1])
+            assert rec["doc_id"] == docs[-1].doc_id and s.task in rec, s.name
 
 
 # -- characters from tokens ------------------------------------------------------------------

@@ -1,15 +1,20 @@
 """Baseline systems, declared as data, and the protocol that runs them.
 
 Each :class:`System` names a task, a class (``module:Class`` in this package,
-with ``fit(docs)`` and ``predict(doc) -> submission record``) and its
-configuration; adding a baseline is one entry in :data:`SYSTEMS`.
+a :class:`tahaluf.baselines.base.Baseline`: ``fit(docs, registry)`` and
+``predict(doc) -> submission record``) and its configuration, the keyword
+arguments of the class (an unknown one is refused before anything runs);
+adding a baseline is one entry in :data:`SYSTEMS`. The runner reads the
+reference documents and the speaker registry once and passes them in; the
+models read nothing from disk.
 
 Protocols (:func:`run_system`)
     ``lodo``        leave one document out: for each of the five articles, fit
                     on the other four and predict it. The five predictions form
                     one submission scored over all articles (the per-article
                     breakdown is the per-fold score). The primary protocol.
-    ``test``        the fixed split: fit on ``train``, predict ``test``.
+    ``test``        the fixed split (:data:`tahaluf.corpus.SPLITS`): fit on ``train``,
+                    predict ``test``.
     ``validation``  the same model, predicting ``validation``.
 
 Nothing is tuned: the configuration is fixed in :data:`SYSTEMS`, so the
@@ -26,19 +31,24 @@ record per article, corpus order) and ``results.json``
 from __future__ import annotations
 
 import importlib
-import json
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tahaluf.baselines.base import Baseline
+from tahaluf.baselines.results import RESULT_SCHEMA_VERSION
 from tahaluf.core.errors import TahalufError, did_you_mean
-from tahaluf.core.jsonio import jsonl_bytes
-from tahaluf.core.model import Document
+from tahaluf.core.fileio import atomic_dir
+from tahaluf.core.jsonio import dumps, jsonl_bytes, read_json
+from tahaluf.core.metrics import DEFAULT_BOOTSTRAP
+from tahaluf.core.model import Document, Speaker
+from tahaluf.core.paths import root
 from tahaluf.core.signatures import documents_hash
 from tahaluf.core.version import __version__
+from tahaluf.corpus import SPLITS, fold_of, load_speakers, source_documents, split_of
 
 
 @dataclass(frozen=True)
@@ -91,13 +101,16 @@ def system(name: str) -> System:
     raise TahalufError(f"unknown baseline {name!r}. {did_you_mean(name, [s.name for s in SYSTEMS])}")
 
 
-def make(s: System):
+def make(s: System) -> Baseline:
+    """A fresh, unfitted instance of the system's class with its configuration."""
     module, cls = s.cls.split(":")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), cls)(**s.config)
+    try:
+        return getattr(importlib.import_module(f"{__name__}.{module}"), cls)(**s.config)
+    except TahalufError as e:
+        raise TahalufError(f"baseline {s.name!r}: {e}") from None
 
 
 def git_commit() -> str:
-    from tahaluf.core.paths import root
     try:
         r = subprocess.run(["git", "rev-parse", "HEAD"], check=False, cwd=root(), capture_output=True, text=True,
                            timeout=10)
@@ -106,35 +119,31 @@ def git_commit() -> str:
     return r.stdout.strip() if r.returncode == 0 and r.stdout.strip() else "unknown"
 
 
-def predictions(s: System, docs: Sequence[Document], progress=None) -> dict[str, list[dict]]:
+def predictions(s: System, docs: Sequence[Document], registry: Mapping[str, Speaker],
+                progress=None) -> dict[str, list[dict]]:
     """Run the protocols: ``{"lodo": [...], "test": [...], "validation": [...]}`` records in corpus order."""
-    from tahaluf.corpus import SPLITS
     out: dict[str, list[dict]] = {"lodo": []}
     for d in docs:
-        model = make(s).fit([x for x in docs if x.doc_id != d.doc_id])
+        model = make(s).fit([x for x in docs if x.doc_id != d.doc_id], registry)
         out["lodo"].append(model.predict(d))
         if progress:
             progress(1)
-    by_split: dict[str, Any] = {}
+    by_split: dict[str, Baseline] = {}
     for run, (pred_split, train_split) in FIXED_RUNS.items():
         if train_split not in by_split:
-            by_split[train_split] = make(s).fit([d for d in docs if d.doc_id in SPLITS[train_split]])
-        out[run] = [by_split[train_split].predict(d) for d in docs if d.doc_id in SPLITS[pred_split]]
+            by_split[train_split] = make(s).fit([d for d in docs if split_of(d.doc_id) == train_split], registry)
+        out[run] = [by_split[train_split].predict(d) for d in docs if split_of(d.doc_id) == pred_split]
     if progress:
         progress(1)
     return out
 
 
-def run_system(s: System, docs: Sequence[Document], reference: str, out_dir: Path, *, bootstrap=None,
-               progress=None, commit: str | None = None) -> dict:
+def run_system(s: System, docs: Sequence[Document], reference: str, registry: Mapping[str, Speaker], out_dir: Path,
+               *, bootstrap=None, progress=None, commit: str | None = None) -> dict:
     """Predict with every protocol, score, and write ``out_dir/<system>/`` atomically; return the results."""
-    from tahaluf.baselines.results import RESULT_SCHEMA_VERSION
-    from tahaluf.core.fileio import atomic_dir
-    from tahaluf.core.metrics import DEFAULT_BOOTSTRAP
-    from tahaluf.corpus import SPLITS, fold_of
     from tahaluf.scoring import evaluate
     boot = bootstrap or DEFAULT_BOOTSTRAP
-    preds = predictions(s, docs, progress)
+    preds = predictions(s, docs, registry, progress)
     runs = {}
     for run, recs in preds.items():
         if run == "lodo":
@@ -167,7 +176,7 @@ def run_system(s: System, docs: Sequence[Document], reference: str, out_dir: Pat
     old_file = Path(out_dir) / s.name / "results.json"
     if old_file.exists():  # same results: keep the commit that first produced them (no churn per commit)
         try:
-            old = json.loads(old_file.read_text(encoding="utf-8"))
+            old = read_json(old_file)
         except ValueError:
             old = {}
         if {k: v for k, v in old.items() if k != "git_commit"} == \
@@ -177,8 +186,7 @@ def run_system(s: System, docs: Sequence[Document], reference: str, out_dir: Pat
         stage.chmod(0o755)  # mkdtemp makes it private
         for run, recs in preds.items():
             (stage / f"{run}.jsonl").write_bytes(jsonl_bytes(recs))
-        (stage / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n",
-                                            encoding="utf-8")
+        (stage / "results.json").write_text(dumps(results), encoding="utf-8")
     return results
 
 
@@ -188,9 +196,11 @@ def run_all(names: Sequence[str] | None, out_dir: Path, *, show_progress: bool |
     from threadpoolctl import threadpool_limits
     from tqdm import tqdm
 
-    from tahaluf.corpus import source_documents
     chosen = [system(n) for n in names] if names else list(SYSTEMS)
+    for s in chosen:
+        make(s)  # refuse an unknown hyperparameter before anything runs
     docs, reference = source_documents()
+    registry = load_speakers()
     commit = git_commit()
     total = len(chosen) * (len(docs) + 1)
     disable = (not sys.stderr.isatty()) if show_progress is None else not show_progress
@@ -198,6 +208,6 @@ def run_all(names: Sequence[str] | None, out_dir: Path, *, show_progress: bool |
     with threadpool_limits(1), tqdm(total=total, file=sys.stderr, disable=disable, unit="fit") as bar:
         for s in chosen:
             bar.set_description(s.name)
-            out.append(run_system(s, docs, reference, out_dir, bootstrap=bootstrap, progress=bar.update,
-                                  commit=commit))
+            out.append(run_system(s, docs, reference, registry, out_dir, bootstrap=bootstrap,
+                                  progress=bar.update, commit=commit))
     return out

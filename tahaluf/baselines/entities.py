@@ -22,14 +22,16 @@ plus the forms seen at training span starts).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 
+from tahaluf.baselines.base import Baseline
 from tahaluf.baselines.features import proclitic_offset, span_start_forms, token_features, view
-from tahaluf.core.model import Document
+from tahaluf.core.model import Document, Speaker
 from tahaluf.core.schema import SCHEMA
-from tahaluf.core.tagging import TagSet, decode_lenient, project
+from tahaluf.core.tagging import TagSet, decode, decode_lenient, project
 
 TAGSET = TagSet(SCHEMA)
 LABELS = list(SCHEMA.entity_labels)
@@ -44,8 +46,7 @@ def gold_tags(doc: Document) -> np.ndarray:
 def to_record(doc: Document, tags: np.ndarray, known: frozenset[str]) -> dict:
     """A submission record from tag ids over the article's tokens."""
     v = view(doc)
-    starts = np.array([a for a, _ in v.sentences], dtype=np.int64)
-    s, e, t = decode_lenient(np.asarray(tags, dtype=np.int64), starts)
+    s, e, t = decode_lenient(np.asarray(tags, dtype=np.int64), v.sentence_starts())
     ents = []
     for a, b, k in zip(s.tolist(), e.tolist(), t.tolist()):
         start = v.starts[a] + proclitic_offset(v.form[a], known)
@@ -59,13 +60,10 @@ def _known(docs: Sequence[Document]) -> frozenset[str]:
     return span_start_forms(docs, lambda d: [(e.start, e.end) for e in d.entities])
 
 
-class Majority:
+class Majority(Baseline):
     task = "entities"
 
-    def __init__(self, **config):
-        self.config = config
-
-    def fit(self, docs: Sequence[Document]) -> Majority:
+    def fit(self, docs: Sequence[Document], registry: Mapping[str, Speaker]) -> Majority:
         counts = Counter(int(x) for d in docs for x in gold_tags(d))
         self.tag = min(counts, key=lambda k: (-counts[k], k)) if counts else 0
         return self
@@ -74,22 +72,19 @@ class Majority:
         return to_record(doc, np.full(len(view(doc)), self.tag, dtype=np.int64), frozenset())
 
 
-class Gazetteer:
+class Gazetteer(Baseline):
     task = "entities"
+    #: ``max_len``: the longest training entity (in tokens) the gazetteer keeps
+    PARAMS: ClassVar[Mapping[str, Any]] = {"max_len": 8}
 
-    def __init__(self, max_len: int = 8, **config):
-        self.max_len = max_len
-
-    def fit(self, docs: Sequence[Document]) -> Gazetteer:
+    def fit(self, docs: Sequence[Document], registry: Mapping[str, Speaker]) -> Gazetteer:
         counts: dict[tuple[str, ...], Counter] = {}
         for d in docs:
             v = view(d)
             tags = gold_tags(d)
-            starts = np.array([a for a, _ in v.sentences], dtype=np.int64)
-            from tahaluf.core.tagging import decode
-            s, e, t = decode(tags, starts)
+            s, e, t = decode(tags, v.sentence_starts())
             for a, b, k in zip(s.tolist(), e.tolist(), t.tolist()):
-                if b - a <= self.max_len:
+                if b - a <= self.params["max_len"]:
                     counts.setdefault(tuple(v.stem[a:b]), Counter())[k] += 1
         self.entries = {key: min(c, key=lambda k: (-c[k], k)) for key, c in counts.items()}
         self.longest = max((len(k) for k in self.entries), default=0)
@@ -135,13 +130,12 @@ def _sequences(docs: Sequence[Document]):
             yield feats, [TAGSET.names[x] for x in tags[lo:hi]]
 
 
-class LogReg:
+class LogReg(Baseline):
     task = "entities"
+    #: passed to :class:`~sklearn.linear_model.LogisticRegression`
+    PARAMS: ClassVar[Mapping[str, Any]] = {"C": 1.0, "max_iter": 100, "tol": 1e-3}
 
-    def __init__(self, C: float = 1.0, max_iter: int = 100, tol: float = 1e-3, **config):
-        self.params = {"C": C, "max_iter": max_iter, "tol": tol}
-
-    def fit(self, docs: Sequence[Document]) -> LogReg:
+    def fit(self, docs: Sequence[Document], registry: Mapping[str, Speaker]) -> LogReg:
         from sklearn.feature_extraction import DictVectorizer
         from sklearn.linear_model import LogisticRegression
         X, y = [], []
@@ -160,13 +154,12 @@ class LogReg:
         return to_record(doc, TAGSET.encode([str(p) for p in pred]), self.known)
 
 
-class CRF:
+class CRF(Baseline):
     task = "entities"
+    #: passed to ``sklearn_crfsuite.CRF`` (L1, L2 penalties and L-BFGS iterations)
+    PARAMS: ClassVar[Mapping[str, Any]] = {"c1": 0.05, "c2": 0.05, "max_iterations": 100}
 
-    def __init__(self, c1: float = 0.05, c2: float = 0.05, max_iterations: int = 100, **config):
-        self.params = {"c1": c1, "c2": c2, "max_iterations": max_iterations}
-
-    def fit(self, docs: Sequence[Document]) -> CRF:
+    def fit(self, docs: Sequence[Document], registry: Mapping[str, Speaker]) -> CRF:
         import sklearn_crfsuite
         X, y = zip(*_sequences(docs))
         self.crf = sklearn_crfsuite.CRF(algorithm="lbfgs", all_possible_transitions=True, **self.params)

@@ -1,10 +1,15 @@
 """Token views of an article and the token features the learned baselines share.
 
-:class:`DocView` holds an article's tahaluf tokens (:func:`tahaluf.core.text.tokenize`),
-its sentences and paragraphs as token ranges, and three forms of every token:
+:class:`DocView` holds an article's tokens and sentences, its paragraphs as
+token ranges, and three forms of every token:
 ``form`` (as written), ``norm`` (:func:`tahaluf.core.text.normalise`: no tatweel,
 no diacritics, unified alef/yeh/teh marbuta; every quotation mark is ``"``)
 and ``stem`` (the normalised :func:`tahaluf.core.text.strip_clitics` form).
+Tokens and sentences are the rows of :func:`tahaluf.core.tagging.doc_tokens`
+for the article's text alone (its metadata, none of its annotations): a model
+never sees the reference, so no sentence is merged because a reference entity
+crosses it, and the rows are the sentences of :func:`tahaluf.core.text.sentences`.
+A paragraph runs to the next line break between two tokens.
 
 :func:`token_features` is a string-valued feature dict per token (form, the
 two normalised forms, prefixes and suffixes of the stem, shape, length, the
@@ -31,7 +36,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import numpy as np
+
 from tahaluf.core.model import Document
+from tahaluf.core.tagging import doc_tokens
+from tahaluf.core.text import normalise, strip_clitics
 
 _VIEWS: dict[tuple[str, str], DocView] = {}
 
@@ -59,6 +68,17 @@ class DocView:
     def __len__(self) -> int:
         return len(self.form)
 
+    def sentence_starts(self) -> np.ndarray:
+        """The first token of every sentence (the ``starts`` of :func:`tahaluf.core.tagging.decode`)."""
+        return np.array([a for a, _ in self.sentences], dtype=np.int64)
+
+    def token_range(self, start: int, end: int) -> tuple[int, int]:
+        """The tokens ``[a, b)`` that overlap the characters ``[start, end)`` (the
+        overlap rule of :func:`tahaluf.core.tagging.project`); empty (``a == b``) if none."""
+        a = bisect.bisect_right(self.ends, start)
+        b = bisect.bisect_left(self.starts, end)
+        return a, max(a, b)
+
     def sentence_of(self) -> list[int]:
         out = [0] * len(self)
         for k, (a, b) in enumerate(self.sentences):
@@ -68,26 +88,22 @@ class DocView:
 
 
 def view(doc: Document) -> DocView:
+    """The token view of ``doc``'s text (cached on id and text)."""
     key = (doc.doc_id, doc.text)
     if key in _VIEWS:
         return _VIEWS[key]
-    from tahaluf.core.text import normalise, sentences, strip_clitics, tokenize
-    toks = tokenize(doc.text)
-    sents = sentences(doc.text, toks)
-    ranges, i = [], 0
-    for s in sents:
-        ranges.append((i, i + len(s.tokens)))
-        i += len(s.tokens)
+    toks = doc_tokens(Document(doc.doc_id, doc.text, doc.metadata))  # the text, not the reference
+    starts, ends = tuple(toks.starts.tolist()), tuple(toks.ends.tolist())
     paras, a = [], 0
     for k in range(1, len(toks) + 1):
-        if k == len(toks) or "\n" in doc.text[toks[k - 1].end:toks[k].start]:
+        if k == len(toks) or "\n" in doc.text[ends[k - 1]:starts[k]]:
             paras.append((a, k))
             a = k
-    forms = tuple(t.text for t in toks)
+    forms = toks.texts
     norm = tuple(_MARK_FORMS.get(f) or normalise(f) for f in forms)
-    v = DocView(doc.doc_id, doc.text, tuple(t.start for t in toks), tuple(t.end for t in toks), forms,
+    v = DocView(doc.doc_id, doc.text, starts, ends, forms,
                 norm, tuple(_MARK_FORMS.get(f) or normalise(strip_clitics(f)) for f in forms),
-                tuple(ranges), tuple(paras))
+                toks.rows, tuple(paras))
     _VIEWS[key] = v
     return v
 

@@ -13,10 +13,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
-from tahaluf.core.model import Document
+from tahaluf.baselines.base import Baseline
+from tahaluf.core.model import Document, Speaker
 from tahaluf.core.schema import SCHEMA
+from tahaluf.core.text import normalise
 
 
 def items(doc: Document):
@@ -32,13 +35,10 @@ def _majority(labels: Sequence[str]) -> str:
     return min(c, key=lambda k: (-c[k], order.index(k)))
 
 
-class Majority:
+class Majority(Baseline):
     task = "stance"
 
-    def __init__(self, **config):
-        self.config = config
-
-    def fit(self, docs: Sequence[Document]) -> Majority:
+    def fit(self, docs: Sequence[Document], registry: Mapping[str, Speaker]) -> Majority:
         by_target: dict[str, list[str]] = {}
         for d in docs:
             for _, t, _, label in items(d):
@@ -52,33 +52,31 @@ class Majority:
                                                  for q, t, _, _ in items(doc)]}
 
 
-class TfidfLR:
+class TfidfLR(Baseline):
     task = "stance"
+    #: character n-gram range of the TF-IDF features and the regularisation of the regression
+    PARAMS: ClassVar[Mapping[str, Any]] = {"ngram_min": 2, "ngram_max": 5, "C": 1.0}
 
-    def __init__(self, ngram_min: int = 2, ngram_max: int = 5, C: float = 1.0, **config):
-        self.ngram = (ngram_min, ngram_max)
-        self.C = C
-
-    def fit(self, docs: Sequence[Document]) -> TfidfLR:
+    def fit(self, docs: Sequence[Document], registry: Mapping[str, Speaker]) -> TfidfLR:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
 
-        from tahaluf.core.text import normalise
         by_target: dict[str, tuple[list[str], list[str]]] = {}
         for d in docs:
             for _, t, text, label in items(d):
                 X, y = by_target.setdefault(t, ([], []))
                 X.append(text)
                 y.append(label)
+        ngram = (self.params["ngram_min"], self.params["ngram_max"])
         self.models = {}
-        self.fallback = Majority().fit(docs)
+        self.fallback = Majority().fit(docs, registry)
         for t, (X, y) in sorted(by_target.items()):
             if len(set(y)) < 2:
                 continue
             m = make_pipeline(
-                TfidfVectorizer(analyzer="char_wb", ngram_range=self.ngram, sublinear_tf=True, preprocessor=normalise),
-                LogisticRegression(C=self.C, class_weight="balanced", max_iter=1000))
+                TfidfVectorizer(analyzer="char_wb", ngram_range=ngram, sublinear_tf=True, preprocessor=normalise),
+                LogisticRegression(C=self.params["C"], class_weight="balanced", max_iter=1000))
             self.models[t] = m.fit(X, y)
         return self
 
