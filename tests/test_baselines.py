@@ -15,10 +15,10 @@ import pytest
 
 from tahaluf.baselines import SYSTEMS, run_all
 from tahaluf.baselines.features import proclitic_offset, span_start_forms
-from tahaluf.baselines.leaderboard import build, collect, markdown, render
 from tahaluf.baselines.results import RESULT_SCHEMA, key_paths
 from tahaluf.corpus import source_documents
-from tahaluf.scoring import evaluate
+from tahaluf.leaderboard import build, collect, markdown, render
+from tahaluf.scoring.evaluate import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "baselines"

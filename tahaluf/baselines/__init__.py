@@ -132,7 +132,7 @@ def run_system(s: System, docs: Sequence[Document], reference: str, out_dir: Pat
     from tahaluf.core.fileio import atomic_dir
     from tahaluf.core.metrics import DEFAULT_BOOTSTRAP
     from tahaluf.corpus import SPLITS, fold_of
-    from tahaluf.scoring import evaluate
+    from tahaluf.scoring.evaluate import evaluate
     boot = bootstrap or DEFAULT_BOOTSTRAP
     preds = predictions(s, docs, progress)
     runs = {}

@@ -32,7 +32,15 @@ nervaluate's schemas (SemEval-2013 Task 9.1; nervaluate 1.x, same greedy order)
     rerun the schema on the entities of that type only, as nervaluate does.
     One difference: here any overlap counts; nervaluate (``min_overlap_percentage=1``)
     needs the overlap to cover at least 1% of the reference span, which only
-    differs for spans longer than 100 units.
+    differs for spans longer than 100 units. These schemas are nervaluate's
+    own greedy pairing, kept for parity with it; the package's matcher
+    (:func:`tahaluf.core.spans.match`) is not greedy.
+
+Reference spans
+    :func:`gold_entity_spans`: a document's entities in character space, or in
+    token space as the dataset's BIO tags encode them (projected with
+    :func:`tahaluf.core.tagging.project`, decoded with
+    :func:`tahaluf.core.tagging.decode`).
 """
 
 from __future__ import annotations
@@ -40,10 +48,14 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
 from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap, f_from_pr, prf, rnd, safe_div
+from tahaluf.core.model import Document
+from tahaluf.core.schema import SCHEMA, Schema
+from tahaluf.core.tagging import TagSet, decode, doc_tokens, project, sentence_starts
 
 #: nervaluate's schemas, in its order.
 MODES: tuple[str, ...] = ("strict", "exact", "partial", "ent_type")
@@ -287,6 +299,35 @@ def score_spans(gold_docs: Sequence[Spans], pred_docs: Sequence[Spans], labels: 
     return summarise(per_doc, labels, bootstrap=bootstrap, doc_ids=doc_ids)
 
 
+def gold_entity_spans(doc: Document, schema: Schema = SCHEMA, space: str = "char") -> list[tuple[int, int, int]]:
+    """The reference entities of ``doc`` as ``(start, end, type)``: characters, or token
+    positions (projected to BIO with the overlap rule and decoded strictly)."""
+    labels = list(schema.entity_labels)
+    spans = [(e.start, e.end, labels.index(e.label)) for e in doc.entities]
+    if space == "char":
+        return sorted(spans)
+    dt = doc_tokens(doc)
+    s, e, t = decode(project(dt.starts, dt.ends, spans), dt.row_starts)
+    return list(zip(s.tolist(), e.tolist(), t.tolist()))
+
+
+def score_submission(sub, sign, *, bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, schema: Schema = SCHEMA,
+                     speakers=None, missing: str = "refuse") -> dict:
+    """The task's part of a result (:mod:`tahaluf.scoring.tasks`): the signatures
+    (one per schema, ``strict`` the headline) and :func:`score_spans` of the
+    submission in its space."""
+    labels = list(schema.entity_labels)
+    docs = list(sub.docs)
+    gold = [gold_entity_spans(d, schema, sub.space) for d in docs]
+    pred = [sub.entities.get(d.doc_id, []) for d in docs]
+    res = score_spans(gold, pred, labels, bootstrap=bootstrap, doc_ids=[d.doc_id for d in docs])
+    sigs = {m: sign(m, space=sub.space) for m in MODES}
+    out = {"space": sub.space, "signature": sigs["strict"], "signatures": sigs, **res}
+    for m in MODES:
+        out["modes"][m]["signature"] = sigs[m]
+    return out
+
+
 # -- seqeval-compatible fast path ---------------------------------------------------
 
 def strict_bio(gold: Sequence[Sequence], pred: Sequence[Sequence], schema=None) -> dict:
@@ -297,10 +338,6 @@ def strict_bio(gold: Sequence[Sequence], pred: Sequence[Sequence], schema=None) 
     scheme=IOB2)`` gives. Vectorised: the sentences are concatenated, decoded
     with :func:`tahaluf.core.tagging.decode` and matched as integer keys.
     """
-    from itertools import chain
-
-    from tahaluf.core.schema import SCHEMA
-    from tahaluf.core.tagging import TagSet, decode, sentence_starts
     tagset = TagSet(schema or SCHEMA)
     if len(gold) != len(pred):
         raise ValueError(f"{len(gold)} reference sentences but {len(pred)} predicted")

@@ -22,6 +22,9 @@ Speakers
     predicted quotations, recall over reference quotations.
     ``quote_type.accuracy``: the share of overlap-matched pairs with the right
     ``quote_type`` (pairs whose prediction has no type count as wrong).
+
+Reference items (:func:`gold_quote_items`) carry the canonical speaker id
+(:func:`tahaluf.core.speakers.alias_table`).
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ import numpy as np
 
 from tahaluf.core import spans
 from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap, prf, rnd, safe_div
+from tahaluf.core.model import Document
+from tahaluf.core.schema import SCHEMA, Schema
+from tahaluf.core.speakers import alias_table
 
 
 @dataclass(frozen=True)
@@ -164,3 +170,29 @@ def score_quotes(gold_docs: Sequence[Sequence[QuoteItem]], pred_docs: Sequence[S
     rows = np.stack([doc_counts(g, p, n) for g, p, n in zip(gold_docs, pred_docs, text_lengths)]) \
         if gold_docs else np.zeros((0, len(COLUMNS)), np.int64)
     return summarise(rows, bootstrap=bootstrap, doc_ids=doc_ids)
+
+
+def gold_quote_items(doc: Document, speakers=None) -> list[QuoteItem]:
+    """The reference quotations of ``doc``, speakers mapped to their canonical id."""
+    aliases = alias_table(speakers or {})
+    return [QuoteItem(q.span.start, q.span.end, aliases.get(q.speaker_id, q.speaker_id) if q.speaker_id else None,
+                      (q.cue.start, q.cue.end) if q.cue else None,
+                      (q.source.start, q.source.end) if q.source else None, q.quote_type)
+            for q in doc.quotes]
+
+
+#: the match modes that get a signature; ``overlap`` is the headline's
+SIGNED_MODES: tuple[str, ...] = ("exact", "overlap", "proportional")
+
+
+def score_submission(sub, sign, *, bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, schema: Schema = SCHEMA,
+                     speakers=None, missing: str = "refuse") -> dict:
+    """The task's part of a result (:mod:`tahaluf.scoring.tasks`): the signatures and
+    :func:`score_quotes` of the submission against the reference quotations."""
+    docs = list(sub.docs)
+    gold = [gold_quote_items(d, speakers) for d in docs]
+    pred = [sub.quotes.get(d.doc_id, []) for d in docs]
+    res = score_quotes(gold, pred, [len(d.text) for d in docs], bootstrap=bootstrap,
+                       doc_ids=[d.doc_id for d in docs])
+    sigs = {m: sign(m) for m in SIGNED_MODES}
+    return {"signature": sigs["overlap"], "signatures": sigs, **res}

@@ -15,6 +15,9 @@ Reported
     the two that are defined); ``accuracy``; per-class precision/recall/F1;
     the confusion matrix (rows reference, columns prediction, the last
     column ``MISSING``). Bootstrap intervals resample documents.
+
+The items of a document are :func:`gold_stance`: ``{(quote_id, target): label}``
+over its reference quotations.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap, prf, rnd, safe_div
+from tahaluf.core.model import Document
 from tahaluf.core.schema import SCHEMA, Schema
 
 MISSING = "MISSING"
@@ -40,6 +44,11 @@ def doc_confusion(gold: Mapping[tuple[str, str], str], pred: Mapping[tuple[str, 
         p = pred.get(item)
         m[idx[g], idx[p] if p is not None else len(labels)] += 1
     return m
+
+
+def gold_stance(doc: Document) -> dict[tuple[str, str], str]:
+    """The stance items of ``doc``'s reference quotations and their labels."""
+    return {(q.quote_id, t): v for q in doc.quotes for t, v in q.stance.items()}
 
 
 def _class_prf(m: np.ndarray):
@@ -119,3 +128,15 @@ def score_stance(gold_docs: Sequence[Mapping[tuple[str, str], str]],
             s = summarise(sub, labels, bootstrap=None)
             out["per_target"][t] = {k: s[k] for k in ("n_items", "macro_f1", "f_avg", "accuracy")}
     return out
+
+
+def score_submission(sub, sign, *, bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, schema: Schema = SCHEMA,
+                     speakers=None, missing: str = "refuse") -> dict:
+    """The task's part of a result (:mod:`tahaluf.scoring.tasks`): the missing-item
+    policy, the signature (mode ``quote-items``) and :func:`score_stance`."""
+    docs = list(sub.docs)
+    gold = [gold_stance(d) for d in docs]
+    pred = [sub.stance.get(d.doc_id, {}) for d in docs]
+    res = score_stance(gold, pred, schema=schema, bootstrap=bootstrap, doc_ids=[d.doc_id for d in docs])
+    sig = sign("quote-items", extra=(("missing", missing),) if missing != "refuse" else ())
+    return {"missing": missing, "signature": sig, "signatures": {"quote-items": sig}, **res}
