@@ -451,7 +451,21 @@ def test_bio_projection_and_strict_decoding():
     assert list(zip(s.tolist(), e.tolist(), t.tolist())) == [(2, 4, 0), (5, 7, 1), (8, 9, 0)]
 
 
-# -- one task registry, imports that point down -----------------------------------
+# -- one matcher, one task registry, imports that point down -----------------------------------
+
+def test_vectorised_exact_matching_is_the_core_matcher():
+    """exact_hits (whole corpora at once) pairs exactly what tahaluf.core.spans.match does."""
+    from tahaluf.core.spans import match
+    from tahaluf.scoring.entities import exact_hits
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        def spans(n):
+            s = rng.integers(0, 30, size=n)
+            return sorted({(int(a), int(a + rng.integers(1, 5)), int(rng.integers(0, 3))) for a in s})
+        g, p = spans(int(rng.integers(0, 12))), spans(int(rng.integers(0, 12)))
+        pairs = match(g, p, "exact", gold_labels=[x[2] for x in g], pred_labels=[x[2] for x in p])
+        assert np.flatnonzero(exact_hits(g, p)).tolist() == sorted(j for _, j in pairs)
+
 
 def test_task_registry_is_what_every_consumer_reads():
     from tahaluf.cli import build_parser

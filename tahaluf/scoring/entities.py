@@ -56,6 +56,7 @@ from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap, f_from_pr, prf, r
 from tahaluf.core.model import Document
 from tahaluf.core.schema import SCHEMA, Schema
 from tahaluf.core.tagging import TagSet, decode, doc_tokens, project, sentence_starts
+from tahaluf.scoring.averages import macro_prf
 
 #: nervaluate's schemas, in its order.
 MODES: tuple[str, ...] = ("strict", "exact", "partial", "ent_type")
@@ -158,20 +159,33 @@ class DocCounts:
     modes: np.ndarray | None
 
 
+def exact_hits(gold: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """For each predicted ``(start, end, type)`` row, whether the reference has the same row.
+
+    Exact matching with labels (:func:`tahaluf.core.spans.match` in mode
+    ``exact`` with the types as labels) of spans that are each unique, done
+    on integer keys with ``numpy.isin`` so that whole corpora match at once;
+    ``tests/test_scoring.py`` checks that the two agree.
+    """
+    gold = np.asarray(gold, dtype=np.int64).reshape(-1, 3)
+    pred = np.asarray(pred, dtype=np.int64).reshape(-1, 3)
+    if not len(gold) or not len(pred):
+        return np.zeros(len(pred), dtype=bool)
+    width = int(max(gold[:, 1].max(), pred[:, 1].max())) + 1
+    n_types = int(max(gold[:, 2].max(), pred[:, 2].max())) + 1
+    kg = (gold[:, 0] * width + gold[:, 1]) * n_types + gold[:, 2]
+    kp = (pred[:, 0] * width + pred[:, 1]) * n_types + pred[:, 2]
+    return np.isin(kp, kg)
+
+
 def strict_counts(gold: Spans, pred: Spans, n_types: int) -> np.ndarray:
     """Per-type (tp, n_pred, n_gold) by exact set matching, vectorised."""
     g = np.unique(np.asarray(gold, dtype=np.int64).reshape(-1, 3), axis=0)
     p = np.unique(np.asarray(pred, dtype=np.int64).reshape(-1, 3), axis=0)
     out = np.zeros((n_types, 3), dtype=np.int64)
-    if len(g) and len(p):
-        width = int(max(g[:, 1].max(), p[:, 1].max())) + 1
-        kg = (g[:, 0] * width + g[:, 1]) * n_types + g[:, 2]
-        kp = (p[:, 0] * width + p[:, 1]) * n_types + p[:, 2]
-        out[:, 0] = np.bincount(p[np.isin(kp, kg), 2], minlength=n_types)
-    if len(p):
-        out[:, 1] = np.bincount(p[:, 2], minlength=n_types)
-    if len(g):
-        out[:, 2] = np.bincount(g[:, 2], minlength=n_types)
+    out[:, 0] = np.bincount(p[exact_hits(g, p), 2], minlength=n_types)
+    out[:, 1] = np.bincount(p[:, 2], minlength=n_types)
+    out[:, 2] = np.bincount(g[:, 2], minlength=n_types)
     return out
 
 
@@ -206,13 +220,8 @@ def _mode_prf(counts: np.ndarray, mode: str):
 
 
 def _macro(strict: np.ndarray):
-    """Macro P, R, F over types present on either side; ``strict`` (..., n_types, 3)."""
-    tp, npred, ngold = strict[..., 0], strict[..., 1], strict[..., 2]
-    p, r, f = prf(tp, npred, ngold)
-    present = (npred + ngold) > 0
-    k = present.sum(axis=-1)
-    return (safe_div((p * present).sum(axis=-1), k), safe_div((r * present).sum(axis=-1), k),
-            safe_div((f * present).sum(axis=-1), k))
+    """Macro P, R, F over the defined types; ``strict`` (..., n_types, 3)."""
+    return macro_prf(strict[..., 0], strict[..., 1], strict[..., 2])
 
 
 def summarise(per_doc: list[DocCounts], labels: Sequence[str], *, bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP,
@@ -336,7 +345,7 @@ def strict_bio(gold: Sequence[Sequence], pred: Sequence[Sequence], schema=None) 
     Returns ``{"micro": {...}, "macro": {...}, "per_type": {...}}`` with the
     numbers ``seqeval.metrics.classification_report(..., mode="strict",
     scheme=IOB2)`` gives. Vectorised: the sentences are concatenated, decoded
-    with :func:`tahaluf.core.tagging.decode` and matched as integer keys.
+    with :func:`tahaluf.core.tagging.decode` and matched with :func:`exact_hits`.
     """
     tagset = TagSet(schema or SCHEMA)
     if len(gold) != len(pred):
@@ -360,10 +369,7 @@ def strict_bio(gold: Sequence[Sequence], pred: Sequence[Sequence], schema=None) 
     n_types = len(tagset.labels)
     gs, ge, gt = decode(g_ids, starts)
     ps, pe, pt = decode(p_ids, starts)
-    width = len(g_ids) + 1
-    kg = (gs * width + ge) * n_types + gt
-    kp = (ps * width + pe) * n_types + pt
-    hit = np.isin(kp, kg)
+    hit = exact_hits(np.column_stack([gs, ge, gt]), np.column_stack([ps, pe, pt]))
     tp_t = np.bincount(pt[hit], minlength=n_types)
     np_t = np.bincount(pt, minlength=n_types)
     ng_t = np.bincount(gt, minlength=n_types)

@@ -23,6 +23,7 @@ Speakers
     ``quote_type.accuracy``: the share of overlap-matched pairs with the right
     ``quote_type`` (pairs whose prediction has no type count as wrong).
 
+Every pairing of spans, exact or overlap, is :func:`tahaluf.core.spans.match`'s.
 Reference items (:func:`gold_quote_items`) carry the canonical speaker id
 (:func:`tahaluf.core.speakers.alias_table`).
 """
@@ -73,7 +74,7 @@ def _chars(spans: Sequence[tuple[int, int]], length: int) -> np.ndarray:
 def _span_counts(gold: Sequence[tuple[int, int]], pred: Sequence[tuple[int, int]], length: int) -> tuple:
     gold = sorted(set(gold))
     pred = sorted(set(pred))
-    exact = len(set(gold) & set(pred))
+    exact = len(spans.match(gold, pred, "exact"))
     overlap = len(spans.match(gold, pred, "overlap"))
     gm, pm = _chars(gold, length), _chars(pred, length)
     return len(gold), len(pred), exact, overlap, int((gm & pm).sum()), int(pm.sum()), int(gm.sum())
@@ -99,9 +100,8 @@ def doc_counts(gold: Sequence[QuoteItem], pred: Sequence[QuoteItem], text_length
                                 if pred[pi].speaker is not None and pred[pi].speaker == gold[gi].speaker)
     row[C["type_correct"]] = sum(1 for gi, pi in pairs
                                  if pred[pi].quote_type is not None and pred[pi].quote_type == gold[gi].quote_type)
-    by_span = {(q.start, q.end): q for q in gold}
-    row[C["spk_correct_exact"]] = sum(1 for q in pred if (q.start, q.end) in by_span and q.speaker is not None
-                                      and q.speaker == by_span[(q.start, q.end)].speaker)
+    row[C["spk_correct_exact"]] = sum(1 for gi, pi in spans.match(gs, ps, "exact")
+                                      if pred[pi].speaker is not None and pred[pi].speaker == gold[gi].speaker)
     return row
 
 
