@@ -28,8 +28,6 @@ import sys
 import time
 from pathlib import Path
 
-TASKS = ("entities", "quotes", "stance")
-
 
 def _rss() -> int:
     """Peak resident set size of this process in bytes: ``VmHWM`` of
@@ -84,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
             detail.update(source=res.source, counts=res.counts, tokens=res.entity_stats.tokens,
                           data_hash=res.data_hash)
         else:
-            from tahaluf.scoring import HEADLINE, evaluate, get
+            from tahaluf.scoring.evaluate import evaluate
+            from tahaluf.scoring.tasks import TASKS, get
             t = time.perf_counter()
             docs, ref = corpus.source_documents()
             phases["load"] = time.perf_counter() - t
@@ -93,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
                 res = evaluate(root / "submissions" / f"{task}.jsonl", task=task, split="all",
                                docs=docs, reference=ref)
                 phases[task] = time.perf_counter() - t
-                detail[task] = {"headline": HEADLINE[task][1], "value": get(res, HEADLINE[task][0]),
+                detail[task] = {"headline": TASKS[task].headline.name, "value": get(res, TASKS[task].headline.path),
                                 "signature": res["signature"]}
 
     gc.collect()

@@ -315,7 +315,7 @@ def write_repo(root: str | Path, docs: Sequence[Document], speakers: Mapping[str
 
 def system_records(docs: Sequence[Document], speaker_ids: Sequence[str], seed: int = 0,
                    schema=SCHEMA) -> dict[str, list[dict]]:
-    """Submission records (see :mod:`tahaluf.submission`) of a system that
+    """Submission records (see :mod:`tahaluf.scoring.submission`) of a system that
     makes mistakes, per task: ``{"entities": [...], "quotes": [...], "stance": [...]}``.
 
     Entities: 8% missed, 6% wrong type, 6% with the end one character short

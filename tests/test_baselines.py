@@ -19,11 +19,11 @@ import tahaluf.baselines
 from tahaluf.baselines import SYSTEMS, make, run_all, system
 from tahaluf.baselines.base import Baseline
 from tahaluf.baselines.features import proclitic_offset, span_start_forms
-from tahaluf.baselines.leaderboard import build, collect, markdown, render
 from tahaluf.baselines.results import RESULT_SCHEMA, key_paths
 from tahaluf.core.errors import TahalufError
 from tahaluf.corpus import load_speakers, source_documents
-from tahaluf.scoring import evaluate
+from tahaluf.leaderboard import build, collect, markdown, render
+from tahaluf.scoring.evaluate import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "baselines"

@@ -116,7 +116,7 @@ def test_write_repo_runs_the_real_validator(gold, tmp_path, monkeypatch):
 
 def test_system_records_are_accepted_by_the_scorer(gold):
     from tahaluf import synthetic
-    from tahaluf.scoring import evaluate
+    from tahaluf.scoring.evaluate import evaluate
     docs, speakers = gold
     recs = synthetic.system_records(docs, list(speakers), seed=5)
     for task in ("entities", "quotes", "stance"):

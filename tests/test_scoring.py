@@ -16,10 +16,11 @@ from tahaluf import __version__
 from tahaluf.core.metrics import Bootstrap
 from tahaluf.core.signatures import documents_hash
 from tahaluf.corpus import SPLITS, source_documents
-from tahaluf.scoring import evaluate, gold_submission
+from tahaluf.scoring.evaluate import evaluate
 from tahaluf.scoring.quotes import QuoteItem, score_quotes
 from tahaluf.scoring.stance import score_stance
-from tahaluf.submission import SubmissionRefused
+from tahaluf.scoring.submission import SubmissionRefused, gold_submission
+from tahaluf.scoring.tasks import TASKS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,7 +57,7 @@ def _eval(ref, recs, task, **kw):
 
 # -- 1.0 and 0 -------------------------------------------------------------------
 
-@pytest.mark.parametrize("task", ["entities", "quotes", "stance"])
+@pytest.mark.parametrize("task", list(TASKS))
 @pytest.mark.parametrize("split", ["all", "test", "train", "validation"])
 def test_gold_scores_one_everywhere(ref, task, split, tmp_path):
     docs, _ = ref
@@ -418,10 +419,9 @@ def test_per_article_breakdown(ref):
 # -- token space ---------------------------------------------------------------------------------
 
 def test_token_rows_match_the_dataset_entities_config(ref):
-    """The scorer's rows are the dataset's entities rows (same rule, reimplemented)."""
+    """The scorer's rows are the committed dataset's entities rows (one rule: core.tagging.doc_tokens)."""
     files = sorted((ROOT / "dataset" / "data" / "entities").glob("*.jsonl"))
-    if not files:
-        pytest.skip("dataset/ not built")
+    assert files, "dataset/data/entities/*.jsonl is committed and missing (run `tahaluf build`)"
     rows: dict[str, list] = {}
     for f in files:
         for line in f.read_text(encoding="utf-8").splitlines():
@@ -448,3 +448,87 @@ def test_bio_projection_and_strict_decoding():
     s, e, t = decode(np.array([2, 2, 1, 2, 4, 3, 4, 0, 1]), np.array([0, 7]))
     # stray I-PER, then B-PER I-PER, I-ORG stray, B-ORG I-ORG, then B-PER at a new sentence
     assert list(zip(s.tolist(), e.tolist(), t.tolist())) == [(2, 4, 0), (5, 7, 1), (8, 9, 0)]
+
+
+# -- one matcher, one task registry, imports that point down -----------------------------------
+
+def test_vectorised_exact_matching_is_the_core_matcher():
+    """exact_hits (whole corpora at once) pairs exactly what tahaluf.core.spans.match does."""
+    from tahaluf.core.spans import match
+    from tahaluf.scoring.entities import exact_hits
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        def spans(n):
+            s = rng.integers(0, 30, size=n)
+            return sorted({(int(a), int(a + rng.integers(1, 5)), int(rng.integers(0, 3))) for a in s})
+        g, p = spans(int(rng.integers(0, 12))), spans(int(rng.integers(0, 12)))
+        pairs = match(g, p, "exact", gold_labels=[x[2] for x in g], pred_labels=[x[2] for x in p])
+        assert np.flatnonzero(exact_hits(g, p)).tolist() == sorted(j for _, j in pairs)
+
+
+def test_task_registry_is_what_every_consumer_reads():
+    from tahaluf.cli import build_parser
+    from tahaluf.core.errors import TahalufError
+    from tahaluf.corpus import SPLITS
+    from tahaluf.leaderboard import COLUMNS
+    from tahaluf.scoring.submission.reader import RECORD_KEYS
+    from tahaluf.scoring.tasks import SPLIT_CHOICES, task
+    assert list(COLUMNS) == list(TASKS)
+    assert set(TASKS) <= set(RECORD_KEYS)
+    assert SPLIT_CHOICES == (*SPLITS, "all")
+    sub = build_parser()._subparsers._group_actions[0].choices["evaluate"]
+    choices = {a.dest: a.choices for a in sub._actions}
+    assert tuple(choices["task"]) == tuple(TASKS) and tuple(choices["split"]) == SPLIT_CHOICES
+    with pytest.raises(TahalufError, match="Did you mean 'quotes'"):
+        task("quote")
+    with pytest.raises(TahalufError, match="Did you mean 'stance'"):
+        evaluate([], task="stanse", docs=[])
+
+
+def test_leaderboard_sections_follow_the_registry():
+    from tahaluf.leaderboard import build, collect
+    board = build(collect(ROOT / "baselines"))
+    assert list(board["tasks"]) == [t for t in TASKS if t in board["tasks"]]
+    assert {k: v["title"] for k, v in board["tasks"].items()} == {k: TASKS[k].title for k in board["tasks"]}
+
+
+def _imports(path: Path) -> set[str]:
+    import ast
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module)
+    return {m for m in out if m.startswith("tahaluf")}
+
+
+def test_scoring_imports_point_down_and_the_reader_needs_no_scorer():
+    """Every import of tahaluf.scoring, module-level or in a function: no cycle; the submission
+    reader reads core, the corpus, the task registry and the item types it builds."""
+    pkg = ROOT / "tahaluf" / "scoring"
+    mods = {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p
+            for p in pkg.rglob("*.py")}
+    graph = {m: {i for i in _imports(p) if i in mods} for m, p in mods.items()}
+    allowed = {"tahaluf.scoring.tasks", "tahaluf.scoring.quotes", "tahaluf.scoring.stance",
+               "tahaluf.scoring.averages"}
+    for m, p in mods.items():
+        outside = {i for i in _imports(p) if not i.startswith("tahaluf.scoring")}
+        assert all(i.startswith(("tahaluf.core", "tahaluf.corpus")) for i in outside), (m, outside)
+        if m.startswith("tahaluf.scoring.submission"):
+            assert graph[m] <= allowed | {x for x in mods if x.startswith("tahaluf.scoring.submission")}, m
+    for m in ("tahaluf.scoring.tasks", "tahaluf.scoring.quotes", "tahaluf.scoring.stance"):
+        assert not any(i.startswith("tahaluf.scoring.submission") for i in graph[m]), m
+    state: dict[str, int] = {}
+
+    def visit(m, path):
+        assert state.get(m) != 1, " -> ".join(path + [m])
+        if state.get(m) == 2:
+            return
+        state[m] = 1
+        for n in graph[m]:
+            visit(n, path + [m])
+        state[m] = 2
+
+    for m in graph:
+        visit(m, [])

@@ -49,6 +49,7 @@ from tahaluf.core.paths import root
 from tahaluf.core.signatures import documents_hash
 from tahaluf.core.version import __version__
 from tahaluf.corpus import SPLITS, fold_of, load_speakers, source_documents, split_of
+from tahaluf.scoring.evaluate import evaluate
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,6 @@ def predictions(s: System, docs: Sequence[Document], registry: Mapping[str, Spea
 def run_system(s: System, docs: Sequence[Document], reference: str, registry: Mapping[str, Speaker], out_dir: Path,
                *, bootstrap=None, progress=None, commit: str | None = None) -> dict:
     """Predict with every protocol, score, and write ``out_dir/<system>/`` atomically; return the results."""
-    from tahaluf.scoring import evaluate
     boot = bootstrap or DEFAULT_BOOTSTRAP
     preds = predictions(s, docs, registry, progress)
     runs = {}

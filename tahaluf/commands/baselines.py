@@ -28,12 +28,12 @@ def _args(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tahaluf.baselines import run_all
     from tahaluf.core.paths import baselines_dir
-    from tahaluf.scoring import HEADLINE, get
+    from tahaluf.scoring.tasks import TASKS, get
     out = args.out or baselines_dir()
     t0 = time.perf_counter()
     results = run_all(args.system, out, show_progress=args.progress)
     for r in results:
-        path, name = HEADLINE[r["task"]]
+        path, name = TASKS[r["task"]].headline
         lodo = get(r["runs"]["lodo"]["score"], path)
         test = get(r["runs"]["test"]["score"], path)
         print(f"{r['system']:<20} {name}: LODO {lodo:.3f}  test {test:.3f}")

@@ -16,11 +16,12 @@ from tahaluf.cli import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, command
 
 
 def _args(p: argparse.ArgumentParser) -> None:
+    from tahaluf.scoring.tasks import ALL, SPLIT_CHOICES, TASKS
     p.add_argument("submission", nargs="?",
                    help="JSON Lines file, one record per article ('-' reads standard input). A relative path "
                         "that does not exist here is looked up in the repository root.")
-    p.add_argument("--task", choices=("entities", "quotes", "stance"), help="what to score")
-    p.add_argument("--split", choices=("train", "validation", "test", "all"), default="all",
+    p.add_argument("--task", choices=tuple(TASKS), help="what to score")
+    p.add_argument("--split", choices=SPLIT_CHOICES, default=ALL,
                    help="the articles the submission covers (default: all)")
     p.add_argument("--protocol", default=None,
                    help="label the signature with a protocol instead of the split (e.g. lodo, needs --split all)")
@@ -45,19 +46,20 @@ def _resolve(path: str) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     from tahaluf.core.metrics import Bootstrap
-    from tahaluf.scoring import evaluate
+    from tahaluf.corpus import source_documents
+    from tahaluf.scoring.evaluate import evaluate
     from tahaluf.scoring.report import modes_table, render
-    from tahaluf.submission import SubmissionRefused
+    from tahaluf.scoring.submission import SubmissionRefused
+    from tahaluf.scoring.tasks import ALL
     if args.modes_table:
         print(modes_table())
         return EXIT_OK
     if not args.submission or not args.task:
         print("error: evaluate needs SUBMISSION and --task (or --modes-table)", file=sys.stderr)
         return EXIT_USAGE
-    if args.protocol and args.split != "all":
+    if args.protocol and args.split != ALL:
         print("error: --protocol labels predictions for every article; use it with --split all", file=sys.stderr)
         return EXIT_USAGE
-    from tahaluf.corpus import source_documents
     docs, reference = source_documents()
     boot = Bootstrap(resamples=args.resamples, seed=args.seed) if args.resamples > 0 else None
     try:

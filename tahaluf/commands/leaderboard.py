@@ -26,8 +26,8 @@ def _args(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from tahaluf.baselines.leaderboard import build, collect, render, tables, write
     from tahaluf.core.paths import baselines_dir
+    from tahaluf.leaderboard import build, collect, render, tables, write
     folder = args.dir or baselines_dir()
     if args.dry_run:
         print(tables(build(collect(folder))))

@@ -32,7 +32,15 @@ nervaluate's schemas (SemEval-2013 Task 9.1; nervaluate 1.x, same greedy order)
     rerun the schema on the entities of that type only, as nervaluate does.
     One difference: here any overlap counts; nervaluate (``min_overlap_percentage=1``)
     needs the overlap to cover at least 1% of the reference span, which only
-    differs for spans longer than 100 units.
+    differs for spans longer than 100 units. These schemas are nervaluate's
+    own greedy pairing, kept for parity with it; the package's matcher
+    (:func:`tahaluf.core.spans.match`) is not greedy.
+
+Reference spans
+    :func:`gold_entity_spans`: a document's entities in character space, or in
+    token space as the dataset's BIO tags encode them (projected with
+    :func:`tahaluf.core.tagging.project`, decoded with
+    :func:`tahaluf.core.tagging.decode`).
 """
 
 from __future__ import annotations
@@ -40,10 +48,15 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
 from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap, f_from_pr, prf, rnd, safe_div
+from tahaluf.core.model import Document
+from tahaluf.core.schema import SCHEMA, Schema
+from tahaluf.core.tagging import TagSet, decode, doc_tokens, project, sentence_starts
+from tahaluf.scoring.averages import macro_prf
 
 #: nervaluate's schemas, in its order.
 MODES: tuple[str, ...] = ("strict", "exact", "partial", "ent_type")
@@ -146,20 +159,33 @@ class DocCounts:
     modes: np.ndarray | None
 
 
+def exact_hits(gold: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """For each predicted ``(start, end, type)`` row, whether the reference has the same row.
+
+    Exact matching with labels (:func:`tahaluf.core.spans.match` in mode
+    ``exact`` with the types as labels) of spans that are each unique, done
+    on integer keys with ``numpy.isin`` so that whole corpora match at once;
+    ``tests/test_scoring.py`` checks that the two agree.
+    """
+    gold = np.asarray(gold, dtype=np.int64).reshape(-1, 3)
+    pred = np.asarray(pred, dtype=np.int64).reshape(-1, 3)
+    if not len(gold) or not len(pred):
+        return np.zeros(len(pred), dtype=bool)
+    width = int(max(gold[:, 1].max(), pred[:, 1].max())) + 1
+    n_types = int(max(gold[:, 2].max(), pred[:, 2].max())) + 1
+    kg = (gold[:, 0] * width + gold[:, 1]) * n_types + gold[:, 2]
+    kp = (pred[:, 0] * width + pred[:, 1]) * n_types + pred[:, 2]
+    return np.isin(kp, kg)
+
+
 def strict_counts(gold: Spans, pred: Spans, n_types: int) -> np.ndarray:
     """Per-type (tp, n_pred, n_gold) by exact set matching, vectorised."""
     g = np.unique(np.asarray(gold, dtype=np.int64).reshape(-1, 3), axis=0)
     p = np.unique(np.asarray(pred, dtype=np.int64).reshape(-1, 3), axis=0)
     out = np.zeros((n_types, 3), dtype=np.int64)
-    if len(g) and len(p):
-        width = int(max(g[:, 1].max(), p[:, 1].max())) + 1
-        kg = (g[:, 0] * width + g[:, 1]) * n_types + g[:, 2]
-        kp = (p[:, 0] * width + p[:, 1]) * n_types + p[:, 2]
-        out[:, 0] = np.bincount(p[np.isin(kp, kg), 2], minlength=n_types)
-    if len(p):
-        out[:, 1] = np.bincount(p[:, 2], minlength=n_types)
-    if len(g):
-        out[:, 2] = np.bincount(g[:, 2], minlength=n_types)
+    out[:, 0] = np.bincount(p[exact_hits(g, p), 2], minlength=n_types)
+    out[:, 1] = np.bincount(p[:, 2], minlength=n_types)
+    out[:, 2] = np.bincount(g[:, 2], minlength=n_types)
     return out
 
 
@@ -194,13 +220,8 @@ def _mode_prf(counts: np.ndarray, mode: str):
 
 
 def _macro(strict: np.ndarray):
-    """Macro P, R, F over types present on either side; ``strict`` (..., n_types, 3)."""
-    tp, npred, ngold = strict[..., 0], strict[..., 1], strict[..., 2]
-    p, r, f = prf(tp, npred, ngold)
-    present = (npred + ngold) > 0
-    k = present.sum(axis=-1)
-    return (safe_div((p * present).sum(axis=-1), k), safe_div((r * present).sum(axis=-1), k),
-            safe_div((f * present).sum(axis=-1), k))
+    """Macro P, R, F over the defined types; ``strict`` (..., n_types, 3)."""
+    return macro_prf(strict[..., 0], strict[..., 1], strict[..., 2])
 
 
 def summarise(per_doc: list[DocCounts], labels: Sequence[str], *, bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP,
@@ -287,6 +308,35 @@ def score_spans(gold_docs: Sequence[Spans], pred_docs: Sequence[Spans], labels: 
     return summarise(per_doc, labels, bootstrap=bootstrap, doc_ids=doc_ids)
 
 
+def gold_entity_spans(doc: Document, schema: Schema = SCHEMA, space: str = "char") -> list[tuple[int, int, int]]:
+    """The reference entities of ``doc`` as ``(start, end, type)``: characters, or token
+    positions (projected to BIO with the overlap rule and decoded strictly)."""
+    labels = list(schema.entity_labels)
+    spans = [(e.start, e.end, labels.index(e.label)) for e in doc.entities]
+    if space == "char":
+        return sorted(spans)
+    dt = doc_tokens(doc)
+    s, e, t = decode(project(dt.starts, dt.ends, spans), dt.row_starts)
+    return list(zip(s.tolist(), e.tolist(), t.tolist()))
+
+
+def score_submission(sub, sign, *, bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, schema: Schema = SCHEMA,
+                     speakers=None, missing: str = "refuse") -> dict:
+    """The task's part of a result (:mod:`tahaluf.scoring.tasks`): the signatures
+    (one per schema, ``strict`` the headline) and :func:`score_spans` of the
+    submission in its space."""
+    labels = list(schema.entity_labels)
+    docs = list(sub.docs)
+    gold = [gold_entity_spans(d, schema, sub.space) for d in docs]
+    pred = [sub.entities.get(d.doc_id, []) for d in docs]
+    res = score_spans(gold, pred, labels, bootstrap=bootstrap, doc_ids=[d.doc_id for d in docs])
+    sigs = {m: sign(m, space=sub.space) for m in MODES}
+    out = {"space": sub.space, "signature": sigs["strict"], "signatures": sigs, **res}
+    for m in MODES:
+        out["modes"][m]["signature"] = sigs[m]
+    return out
+
+
 # -- seqeval-compatible fast path ---------------------------------------------------
 
 def strict_bio(gold: Sequence[Sequence], pred: Sequence[Sequence], schema=None) -> dict:
@@ -295,12 +345,8 @@ def strict_bio(gold: Sequence[Sequence], pred: Sequence[Sequence], schema=None) 
     Returns ``{"micro": {...}, "macro": {...}, "per_type": {...}}`` with the
     numbers ``seqeval.metrics.classification_report(..., mode="strict",
     scheme=IOB2)`` gives. Vectorised: the sentences are concatenated, decoded
-    with :func:`tahaluf.core.tagging.decode` and matched as integer keys.
+    with :func:`tahaluf.core.tagging.decode` and matched with :func:`exact_hits`.
     """
-    from itertools import chain
-
-    from tahaluf.core.schema import SCHEMA
-    from tahaluf.core.tagging import TagSet, decode, sentence_starts
     tagset = TagSet(schema or SCHEMA)
     if len(gold) != len(pred):
         raise ValueError(f"{len(gold)} reference sentences but {len(pred)} predicted")
@@ -323,10 +369,7 @@ def strict_bio(gold: Sequence[Sequence], pred: Sequence[Sequence], schema=None) 
     n_types = len(tagset.labels)
     gs, ge, gt = decode(g_ids, starts)
     ps, pe, pt = decode(p_ids, starts)
-    width = len(g_ids) + 1
-    kg = (gs * width + ge) * n_types + gt
-    kp = (ps * width + pe) * n_types + pt
-    hit = np.isin(kp, kg)
+    hit = exact_hits(np.column_stack([gs, ge, gt]), np.column_stack([ps, pe, pt]))
     tp_t = np.bincount(pt[hit], minlength=n_types)
     np_t = np.bincount(pt, minlength=n_types)
     ng_t = np.bincount(gt, minlength=n_types)

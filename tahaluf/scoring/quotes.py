@@ -22,6 +22,10 @@ Speakers
     predicted quotations, recall over reference quotations.
     ``quote_type.accuracy``: the share of overlap-matched pairs with the right
     ``quote_type`` (pairs whose prediction has no type count as wrong).
+
+Every pairing of spans, exact or overlap, is :func:`tahaluf.core.spans.match`'s.
+Reference items (:func:`gold_quote_items`) carry the canonical speaker id
+(:func:`tahaluf.core.speakers.alias_table`).
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ import numpy as np
 
 from tahaluf.core import spans
 from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap, prf, rnd, safe_div
+from tahaluf.core.model import Document
+from tahaluf.core.schema import SCHEMA, Schema
+from tahaluf.core.speakers import alias_table
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,7 @@ def _chars(spans: Sequence[tuple[int, int]], length: int) -> np.ndarray:
 def _span_counts(gold: Sequence[tuple[int, int]], pred: Sequence[tuple[int, int]], length: int) -> tuple:
     gold = sorted(set(gold))
     pred = sorted(set(pred))
-    exact = len(set(gold) & set(pred))
+    exact = len(spans.match(gold, pred, "exact"))
     overlap = len(spans.match(gold, pred, "overlap"))
     gm, pm = _chars(gold, length), _chars(pred, length)
     return len(gold), len(pred), exact, overlap, int((gm & pm).sum()), int(pm.sum()), int(gm.sum())
@@ -93,9 +100,8 @@ def doc_counts(gold: Sequence[QuoteItem], pred: Sequence[QuoteItem], text_length
                                 if pred[pi].speaker is not None and pred[pi].speaker == gold[gi].speaker)
     row[C["type_correct"]] = sum(1 for gi, pi in pairs
                                  if pred[pi].quote_type is not None and pred[pi].quote_type == gold[gi].quote_type)
-    by_span = {(q.start, q.end): q for q in gold}
-    row[C["spk_correct_exact"]] = sum(1 for q in pred if (q.start, q.end) in by_span and q.speaker is not None
-                                      and q.speaker == by_span[(q.start, q.end)].speaker)
+    row[C["spk_correct_exact"]] = sum(1 for gi, pi in spans.match(gs, ps, "exact")
+                                      if pred[pi].speaker is not None and pred[pi].speaker == gold[gi].speaker)
     return row
 
 
@@ -164,3 +170,29 @@ def score_quotes(gold_docs: Sequence[Sequence[QuoteItem]], pred_docs: Sequence[S
     rows = np.stack([doc_counts(g, p, n) for g, p, n in zip(gold_docs, pred_docs, text_lengths)]) \
         if gold_docs else np.zeros((0, len(COLUMNS)), np.int64)
     return summarise(rows, bootstrap=bootstrap, doc_ids=doc_ids)
+
+
+def gold_quote_items(doc: Document, speakers=None) -> list[QuoteItem]:
+    """The reference quotations of ``doc``, speakers mapped to their canonical id."""
+    aliases = alias_table(speakers or {})
+    return [QuoteItem(q.span.start, q.span.end, aliases.get(q.speaker_id, q.speaker_id) if q.speaker_id else None,
+                      (q.cue.start, q.cue.end) if q.cue else None,
+                      (q.source.start, q.source.end) if q.source else None, q.quote_type)
+            for q in doc.quotes]
+
+
+#: the match modes that get a signature; ``overlap`` is the headline's
+SIGNED_MODES: tuple[str, ...] = ("exact", "overlap", "proportional")
+
+
+def score_submission(sub, sign, *, bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, schema: Schema = SCHEMA,
+                     speakers=None, missing: str = "refuse") -> dict:
+    """The task's part of a result (:mod:`tahaluf.scoring.tasks`): the signatures and
+    :func:`score_quotes` of the submission against the reference quotations."""
+    docs = list(sub.docs)
+    gold = [gold_quote_items(d, speakers) for d in docs]
+    pred = [sub.quotes.get(d.doc_id, []) for d in docs]
+    res = score_quotes(gold, pred, [len(d.text) for d in docs], bootstrap=bootstrap,
+                       doc_ids=[d.doc_id for d in docs])
+    sigs = {m: sign(m) for m in SIGNED_MODES}
+    return {"signature": sigs["overlap"], "signatures": sigs, **res}

@@ -1,6 +1,6 @@
 """Plain-text reports of scores, and the match-mode table of the README.
 
-:func:`render` prints a result of :func:`tahaluf.scoring.evaluate` for a
+:func:`render` prints a result of :func:`tahaluf.scoring.evaluate.evaluate` for a
 terminal; :func:`modes_table` computes, with the scorer itself, what each
 entity match mode makes of example spans (``tahaluf evaluate --modes-table``
 prints it; the README's table is that output).
@@ -9,6 +9,9 @@ prints it; the README's table is that output).
 from __future__ import annotations
 
 from collections.abc import Mapping
+
+from tahaluf.core.schema import SCHEMA
+from tahaluf.scoring.entities import COUNT_KEYS, MODES, greedy_counts
 
 
 def _f(x) -> str:
@@ -91,8 +94,6 @@ MODES_EXAMPLES: tuple[tuple[str, tuple[str, str] | None, tuple[str, str] | None]
 
 def modes_table() -> str:
     """The Markdown table of what each entity match mode scores, computed by the scorer."""
-    from tahaluf.core.schema import SCHEMA
-    from tahaluf.scoring.entities import COUNT_KEYS, MODES, greedy_counts
     labels = list(SCHEMA.entity_labels)
 
     def span(x):

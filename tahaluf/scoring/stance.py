@@ -14,7 +14,11 @@ Reported
     Task 6's official score, the mean F1 of FAVOR and AGAINST (over those of
     the two that are defined); ``accuracy``; per-class precision/recall/F1;
     the confusion matrix (rows reference, columns prediction, the last
-    column ``MISSING``). Bootstrap intervals resample documents.
+    column ``MISSING``). Bootstrap intervals resample documents. Both averages
+    are :func:`tahaluf.scoring.averages.macro_prf`'s.
+
+The items of a document are :func:`gold_stance`: ``{(quote_id, target): label}``
+over its reference quotations.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap, prf, rnd, safe_div
+from tahaluf.core.model import Document
 from tahaluf.core.schema import SCHEMA, Schema
+from tahaluf.scoring.averages import macro_prf
 
 MISSING = "MISSING"
 #: the classes SemEval-2016's F_avg averages
@@ -42,21 +48,16 @@ def doc_confusion(gold: Mapping[tuple[str, str], str], pred: Mapping[tuple[str, 
     return m
 
 
-def _class_prf(m: np.ndarray):
-    """Per-class P, R, F and whether the class is defined; ``m`` (..., L, L + 1)."""
+def gold_stance(doc: Document) -> dict[tuple[str, str], str]:
+    """The stance items of ``doc``'s reference quotations and their labels."""
+    return {(q.quote_id, t): v for q in doc.quotes for t, v in q.stance.items()}
+
+
+def _class_counts(m: np.ndarray):
+    """Per-class (tp, n_pred, n_gold); ``m`` (..., L, L + 1)."""
     n = m.shape[-2]
     diag = np.diagonal(m[..., :, :n], axis1=-2, axis2=-1)
-    npred = m[..., :, :n].sum(axis=-2)
-    ngold = m.sum(axis=-1)
-    p, r, f = prf(diag, npred, ngold)
-    return p, r, f, (npred + ngold) > 0
-
-
-def _mean_defined(values: np.ndarray, defined: np.ndarray, cols: Sequence[int] | None = None):
-    if cols is not None:
-        values = values[..., cols]
-        defined = defined[..., cols]
-    return safe_div((values * defined).sum(axis=-1), defined.sum(axis=-1))
+    return diag, m[..., :, :n].sum(axis=-2), m.sum(axis=-1)
 
 
 def summarise(per_doc: np.ndarray, labels: Sequence[str], *, bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP,
@@ -66,18 +67,18 @@ def summarise(per_doc: np.ndarray, labels: Sequence[str], *, bootstrap: Bootstra
     favg_cols = [labels.index(c) for c in F_AVG_CLASSES if c in labels]
 
     def macro(m):
-        _, _, f, d = _class_prf(m)
-        return _mean_defined(f, d)
+        return macro_prf(*_class_counts(m))[2]
 
     def favg(m):
-        _, _, f, d = _class_prf(m)
-        return _mean_defined(f, d, favg_cols)
+        return macro_prf(*(c[..., favg_cols] for c in _class_counts(m)))[2]
 
     def acc(m):
         n = len(labels)
         return safe_div(np.trace(m[..., :, :n], axis1=-2, axis2=-1), m.sum(axis=(-2, -1)))
 
-    p, r, f, d = _class_prf(tot)
+    tp, npred, ngold = _class_counts(tot)
+    p, r, f = prf(tp, npred, ngold)
+    d = (npred + ngold) > 0
     ci = (lambda fn: bootstrap.interval(per_doc, fn)) if bootstrap else (lambda fn: None)
     out = {
         "n_docs": int(per_doc.shape[0]),
@@ -119,3 +120,15 @@ def score_stance(gold_docs: Sequence[Mapping[tuple[str, str], str]],
             s = summarise(sub, labels, bootstrap=None)
             out["per_target"][t] = {k: s[k] for k in ("n_items", "macro_f1", "f_avg", "accuracy")}
     return out
+
+
+def score_submission(sub, sign, *, bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, schema: Schema = SCHEMA,
+                     speakers=None, missing: str = "refuse") -> dict:
+    """The task's part of a result (:mod:`tahaluf.scoring.tasks`): the missing-item
+    policy, the signature (mode ``quote-items``) and :func:`score_stance`."""
+    docs = list(sub.docs)
+    gold = [gold_stance(d) for d in docs]
+    pred = [sub.stance.get(d.doc_id, {}) for d in docs]
+    res = score_stance(gold, pred, schema=schema, bootstrap=bootstrap, doc_ids=[d.doc_id for d in docs])
+    sig = sign("quote-items", extra=(("missing", missing),) if missing != "refuse" else ())
+    return {"missing": missing, "signature": sig, "signatures": {"quote-items": sig}, **res}

@@ -2,9 +2,10 @@
 
 Built only from the ``results.json`` files under ``baselines/`` (any folder
 that has one is a row, so a third-party system can be added the same way).
-The columns of each task are declared in :data:`COLUMNS`; every cell is a
-score with its 95% bootstrap interval where the scorer gives one, and each
-column's signature is listed under its table.
+The tasks, their order and their section titles are the scorer's
+:data:`tahaluf.scoring.tasks.TASKS`; the columns of each task are declared in
+:data:`COLUMNS`; every cell is a score with its 95% bootstrap interval where
+the scorer gives one, and each column's signature is listed under its table.
 
 Determinism: rows are sorted by the first column (descending), then by
 name; volatile fields (``git_commit``) are left out; numbers are printed with
@@ -19,12 +20,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tahaluf.core.errors import TahalufError
+from tahaluf.core.fileio import write_atomic
+from tahaluf.scoring.tasks import TASKS, get
 
-TASK_ORDER = ("entities", "quotes", "stance")
-TITLES = {"entities": "Named entities", "quotes": "Quotation attribution", "stance": "Stance (target T1)"}
-
-#: task -> columns: (header, run, path to the value in the run's score, path to its interval or None,
-#: signature mode or None)
+#: task (of :data:`~tahaluf.scoring.tasks.TASKS`) -> columns: (header, run, path to the value in the run's
+#: score, path to its interval or None, signature mode or None)
 COLUMNS: dict[str, tuple[tuple[str, str, tuple[str, ...], tuple[str, ...] | None, str | None], ...]] = {
     "entities": (
         ("LODO strict F1", "lodo", ("strict", "micro", "f1"), ("strict", "micro", "ci95", "f1"), "strict"),
@@ -53,12 +53,6 @@ COLUMNS: dict[str, tuple[tuple[str, str, tuple[str, ...], tuple[str, ...] | None
 }
 
 
-def _get(d, path):
-    for k in path:
-        d = d[k]
-    return d
-
-
 def collect(folder: Path) -> list[dict]:
     out = []
     for p in sorted(Path(folder).glob("*/results.json")):
@@ -85,7 +79,7 @@ def build(results: Sequence[dict]) -> dict:
                         "test": max(r["runs"]["test"]["n_docs"] for r in results)},
         "tasks": {},
     }
-    for task in TASK_ORDER:
+    for task in TASKS:
         rows = []
         sigs = {}
         for r in results:
@@ -96,8 +90,8 @@ def build(results: Sequence[dict]) -> dict:
                    "values": [], "intervals": []}
             for header, run, path, ci, mode in COLUMNS[task]:
                 score = r["runs"][run]["score"]
-                row["values"].append(_get(score, path))
-                row["intervals"].append(_get(score, ci) if ci else None)
+                row["values"].append(get(score, path))
+                row["intervals"].append(get(score, ci) if ci else None)
                 sig = score["signatures"][mode] if mode else score["signature"]
                 sigs.setdefault(header, set()).add(sig)
             rows.append(row)
@@ -105,7 +99,7 @@ def build(results: Sequence[dict]) -> dict:
             continue
         rows.sort(key=lambda x: (-(x["values"][0] or 0.0), x["system"]))
         board["tasks"][task] = {
-            "title": TITLES[task],
+            "title": TASKS[task].title,
             "columns": [c[0] for c in COLUMNS[task]],
             "signatures": {h: sorted(s) for h, s in sigs.items()},
             "plot": f"plots/{task}.png",
@@ -226,6 +220,5 @@ def render(folder: Path) -> dict[str, bytes]:
 
 
 def write(folder: Path, files: dict[str, bytes]) -> None:
-    from tahaluf.core.fileio import write_atomic
     for rel, data in files.items():
         write_atomic(Path(folder) / rel, data)

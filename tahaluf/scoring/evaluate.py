@@ -1,0 +1,71 @@
+"""The scorer's entry point: validate a submission, score it, say how.
+
+Python API::
+
+    from tahaluf.scoring.evaluate import evaluate
+    result = evaluate("run.jsonl", task="entities", split="test")
+    result["strict"]["micro"]["f1"], result["signature"]
+
+:func:`evaluate` reads and validates a submission
+(:func:`tahaluf.scoring.submission.load_submission`, which refuses bad input
+with :class:`~tahaluf.scoring.submission.SubmissionRefused`) and scores it
+against the reference documents (the adjudicated gold, or pass A while there
+is none: :func:`tahaluf.corpus.source_documents`) with the module that the
+task's :data:`~tahaluf.scoring.tasks.TASKS` entry names.
+
+Every result is a dict with ``task``, ``submission``, ``reference``,
+``data``, ``version``, ``split`` or ``protocol``, ``bootstrap``,
+``signature`` (of the headline metric), ``signatures`` (one per match mode),
+the task's metrics (see the module of each task) and ``per_doc``, the
+per-article breakdown (for leave-one-document-out predictions, one entry per
+fold).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap
+from tahaluf.core.model import Document
+from tahaluf.core.schema import SCHEMA, Schema
+from tahaluf.core.signatures import documents_hash, signature
+from tahaluf.core.version import __version__
+from tahaluf.corpus import load_speakers, source_documents
+from tahaluf.scoring.submission import Submission, load_submission
+from tahaluf.scoring.tasks import task as task_named
+
+
+def evaluate(source: str | Path | Iterable[Mapping] | None = None, *, task: str, split: str = "all",
+             docs: Sequence[Document] | None = None, reference: str | None = None, protocol: str | None = None,
+             bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, missing: str = "refuse", schema: Schema = SCHEMA,
+             speakers=None, name: str | None = None, text: str | None = None) -> dict:
+    """Validate and score a submission. See the module docstring."""
+    if docs is None:
+        docs, reference = source_documents()
+    if speakers is None and task == "quotes":
+        speakers = load_speakers()
+    sub = load_submission(source if source is not None else [], task=task, split=split, docs=docs,
+                          schema=schema, speakers=speakers, missing=missing, name=name, text=text)
+    return score_submission(sub, all_docs=docs, reference=reference or "unknown", protocol=protocol,
+                            bootstrap=bootstrap, schema=schema, speakers=speakers, missing=missing)
+
+
+def score_submission(sub: Submission, *, all_docs: Sequence[Document], reference: str, protocol: str | None = None,
+                     bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, schema: Schema = SCHEMA,
+                     speakers=None, missing: str = "refuse") -> dict:
+    """Score a validated :class:`~tahaluf.scoring.submission.Submission`."""
+    data = documents_hash(all_docs)
+    common = {"split": None if protocol else sub.split, "protocol": protocol, "ref": reference, "data": data}
+    head = {"task": sub.task, "submission": sub.name, "reference": reference, "data": data,
+            "version": __version__}
+    head.update({"protocol": protocol} if protocol else {"split": sub.split})
+    head["bootstrap"] = bootstrap.to_dict() if bootstrap else None
+
+    def sign(mode: str, **fields) -> str:
+        return signature(sub.task, mode, **common, **fields)
+
+    scorer = importlib.import_module(task_named(sub.task).module)
+    return {**head, **scorer.score_submission(sub, sign, bootstrap=bootstrap, schema=schema, speakers=speakers,
+                                              missing=missing)}
