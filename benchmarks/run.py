@@ -116,7 +116,7 @@ def markdown(res: dict[str, Any]) -> str:
          "the end (1, 5, 15 minutes). Times are medians of repeated runs (min – max in brackets)."),
         "",
         (f"**Entity scoring, {sc['corpus']['tokens']:,} tokens** ({sc['corpus']['sentences']:,} sentences, "
-         f"{sc['corpus']['reference_entities']:,} reference entities; `tahaluf.synthetic.bio_corpus`, "
+         f"{sc['corpus']['reference_entities']:,} reference entities; `{sc['corpus']['generator']}`, "
          f"seed {sc['corpus']['seed']})"),
         "",
     ]
