@@ -11,7 +11,7 @@ Runs, in one go and on generated data with fixed seeds:
    steps at the largest size ``--repeats-largest`` times, default 2).
 
 and writes ``benchmarks/results.json`` and ``benchmarks/RESULTS.md`` (the
-table the README includes), atomically. ``--quick`` runs a small version
+table ``docs/performance.md`` includes), atomically. ``--quick`` runs a small version
 (20,000 tokens; 5 and 10 articles; one run each) and writes nothing unless
 ``--out`` is given; the test suite runs it. ``--render results.json`` only
 writes ``RESULTS.md`` again from an existing results file.
