@@ -30,14 +30,11 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from tahaluf.baselines import SYSTEMS
-from tahaluf.baselines.results import RESULT_SCHEMA
 from tahaluf.cli import COMMANDS, EXIT_INVALID, EXIT_OK, build_parser, command, main
 from tahaluf.core import paths
 from tahaluf.core.errors import FINDING_IDS, TahalufError, did_you_mean
 from tahaluf.core.fileio import write_atomic
 from tahaluf.core.schema import QUOTE_REGION_LABELS, RELATION_LABELS, SCHEMA
-from tahaluf.core.tagging import tag_names
 
 #: documents always regenerated, besides ``docs/*.md`` (each must exist)
 DOCUMENTS = ("README.md", "DATASHEET.md")
@@ -90,6 +87,7 @@ def finding_ids_table() -> str:
 
 def labels_table() -> str:
     """The labels of :data:`~tahaluf.core.schema.SCHEMA`, layer by layer."""
+    from tahaluf.core.tagging import tag_names  # (numpy) imported when a table is made, not per CLI start
     tags = tag_names(SCHEMA)
     rows = [
         ["1 entities", "entity types", _codes(SCHEMA.entity_labels)],
@@ -106,6 +104,7 @@ def labels_table() -> str:
 
 def baselines_table() -> str:
     """The baseline systems as :data:`tahaluf.baselines.SYSTEMS` declares them."""
+    from tahaluf.baselines import SYSTEMS
     rows = [[f"`{s.name}`", s.task, f"`{s.cls}`", s.description,
              ", ".join(f"{k}={v}" for k, v in s.config.items()) or "—"] for s in SYSTEMS]
     return _table(["system", "task", "class", "what", "configuration (fixed)"], rows)
@@ -113,6 +112,7 @@ def baselines_table() -> str:
 
 def result_schema_table() -> str:
     """:data:`tahaluf.baselines.results.RESULT_SCHEMA`, key by key."""
+    from tahaluf.baselines.results import RESULT_SCHEMA
     return _table(["key", "meaning"], [[f"`{k}`", v] for k, v in RESULT_SCHEMA.items()])
 
 
