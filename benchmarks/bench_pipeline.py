@@ -1,9 +1,9 @@
 """Benchmark 2 and 3: validation, dataset build and scoring at growing corpus sizes.
 
 For each size (articles), a synthetic corpus is recombined from the annotated
-articles (:func:`tahaluf.synthetic.synthetic_documents`, fixed seed) and
+articles (:func:`synthetic.synthetic_documents`, fixed seed) and
 written in the repository layout to a temporary folder, with system output
-for the three tasks (:func:`tahaluf.synthetic.system_records`). Then each
+for the three tasks (:func:`synthetic.system_records`). Then each
 step runs ``--repeats`` times, each time in a fresh interpreter with
 ``TAHALUF_ROOT`` pointing at the folder (``benchmarks/worker.py``), so the
 package's real code paths run with cold caches: ``validate``, ``build``,
@@ -66,7 +66,9 @@ REFERENCE_SIZE = 50
 
 def make_corpus(root: Path, n_articles: int, seed: int) -> dict[str, Any]:
     """Write a synthetic corpus of ``n_articles`` under ``root``; return its size."""
-    from tahaluf import corpus, synthetic
+    import synthetic  # benchmarks/synthetic.py
+
+    from tahaluf import corpus
     t0 = time.perf_counter()
     sources, source_name = corpus.source_documents()
     speakers = corpus.load_speakers()

@@ -1,6 +1,6 @@
 """Benchmark 1: Tahaluf's entity scorer against seqeval and nervaluate.
 
-One generated corpus (:func:`tahaluf.synthetic.bio_corpus`, fixed seed) of
+One generated corpus (:func:`synthetic.bio_corpus` (``benchmarks/synthetic.py``), fixed seed) of
 ``--tokens`` tokens: reference and system IOB2 tags, one list per sentence.
 In the same run, on the same data:
 
@@ -158,11 +158,11 @@ def modes_parity(nerv: dict, res: dict, labels: list[str]) -> dict[str, Any]:
 
 def run(tokens: int = 1_000_000, repeats: int = 3, seed: int = 20240601, sentences_per_doc: int = 36,
         log=print) -> dict[str, Any]:
+    import synthetic  # benchmarks/synthetic.py
     from nervaluate import Evaluator
     from seqeval.metrics import classification_report, f1_score
     from seqeval.scheme import IOB2
 
-    from tahaluf import synthetic
     from tahaluf.core.schema import SCHEMA
 
     _, _, _, score_spans, strict_bio = tahaluf_api()
@@ -218,7 +218,7 @@ def run(tokens: int = 1_000_000, repeats: int = 3, seed: int = 20240601, sentenc
         "corpus": {"tokens": n_tok, "sentences": len(gold), "documents": len(G),
                    "sentences_per_doc": sentences_per_doc, "reference_entities": n_ent,
                    "predicted_entities": sum(len(x) for x in P), "seed": seed,
-                   "generator": "tahaluf.synthetic.bio_corpus", "generate_seconds": round(gen_s, 3)},
+                   "generator": "benchmarks/synthetic.py:bio_corpus", "generate_seconds": round(gen_s, 3)},
         "scores": {"strict_micro": micro, "nervaluate_strict": parity["modes_vs_nervaluate"]["counts"]["strict"]},
         "timings": timings,
         "ratios": ratios,

@@ -11,7 +11,7 @@ Runs, in one go and on generated data with fixed seeds:
    steps at the largest size ``--repeats-largest`` times, default 2).
 
 and writes ``benchmarks/results.json`` and ``benchmarks/RESULTS.md`` (the
-table the README includes), atomically. ``--quick`` runs a small version
+table ``docs/performance.md`` includes), atomically. ``--quick`` runs a small version
 (20,000 tokens; 5 and 10 articles; one run each) and writes nothing unless
 ``--out`` is given; the test suite runs it. ``--render results.json`` only
 writes ``RESULTS.md`` again from an existing results file.
@@ -116,7 +116,7 @@ def markdown(res: dict[str, Any]) -> str:
          "the end (1, 5, 15 minutes). Times are medians of repeated runs (min – max in brackets)."),
         "",
         (f"**Entity scoring, {sc['corpus']['tokens']:,} tokens** ({sc['corpus']['sentences']:,} sentences, "
-         f"{sc['corpus']['reference_entities']:,} reference entities; `tahaluf.synthetic.bio_corpus`, "
+         f"{sc['corpus']['reference_entities']:,} reference entities; `{sc['corpus']['generator']}`, "
          f"seed {sc['corpus']['seed']})"),
         "",
     ]

@@ -1,4 +1,5 @@
-"""The benchmark scripts (benchmarks/) and the synthetic corpora they use.
+"""The benchmark scripts (benchmarks/) and the synthetic corpora they use
+(``benchmarks/synthetic.py``, imported as ``synthetic`` like the scripts do).
 
 The quick run (``python benchmarks/run.py --quick``) is a smoke test of the
 whole benchmark at a tiny size; the other tests check the pieces that decide
@@ -18,10 +19,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
+if str(BENCH) not in sys.path:
+    sys.path.insert(0, str(BENCH))
+
+import synthetic  # benchmarks/synthetic.py, on sys.path above
 
 
 def _load(name: str):
-    sys.path.insert(0, str(BENCH))
     spec = importlib.util.spec_from_file_location(f"tahaluf_bench_{name}", BENCH / f"{name}.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -47,7 +51,7 @@ def _valid_iob2(tags) -> bool:
 
 
 def test_bio_corpus_is_deterministic_valid_and_sized():
-    from tahaluf.synthetic import bio_corpus, tags_to_spans
+    bio_corpus, tags_to_spans = synthetic.bio_corpus, synthetic.tags_to_spans
     g1, p1 = bio_corpus(5000, seed=3)
     g2, p2 = bio_corpus(5000, seed=3)
     g3, _ = bio_corpus(5000, seed=4)
@@ -65,7 +69,6 @@ def test_bio_corpus_is_deterministic_valid_and_sized():
 # -- synthetic articles -------------------------------------------------------------------
 
 def test_synthetic_articles_are_valid_and_count_their_tokens(gold):
-    from tahaluf import synthetic
     from tahaluf.core import text
     from tahaluf.validate import document_findings
     docs, speakers = gold
@@ -80,7 +83,6 @@ def test_synthetic_articles_are_valid_and_count_their_tokens(gold):
 
 
 def test_blocks_never_cut_an_annotation(gold):
-    from tahaluf import synthetic
     docs, _ = gold
     carried = 0
     for d in docs:
@@ -99,7 +101,6 @@ def test_blocks_never_cut_an_annotation(gold):
 
 
 def test_write_repo_runs_the_real_validator(gold, tmp_path, monkeypatch):
-    from tahaluf import synthetic
     from tahaluf.validate import validate_corpus
     docs, speakers = gold
     syn = synthetic.synthetic_documents(docs, 5, seed=2)
@@ -115,7 +116,7 @@ def test_write_repo_runs_the_real_validator(gold, tmp_path, monkeypatch):
 
 
 def test_system_records_are_accepted_by_the_scorer(gold):
-    from tahaluf import synthetic
+
     from tahaluf.scoring.evaluate import evaluate
     docs, speakers = gold
     recs = synthetic.system_records(docs, list(speakers), seed=5)
@@ -136,7 +137,7 @@ def test_parity_checks_detect_a_difference():
     from seqeval.scheme import IOB2
 
     from tahaluf.scoring.entities import score_spans, strict_bio
-    from tahaluf.synthetic import bio_corpus
+    bio_corpus = synthetic.bio_corpus
     labels = ["PER", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "DATE", "MONEY"]
     g, p = bio_corpus(3000, seed=1)
     seq = classification_report(g, p, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)

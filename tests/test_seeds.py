@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
-from pathlib import Path
 
 from tahaluf import seeds
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 
 def test_five_articles_with_metadata():
@@ -19,12 +18,18 @@ def test_five_articles_with_metadata():
         assert rec["date"]["basis"] in ("stated", "implied", "not stated")
 
 
-def test_texts_are_byte_identical_to_shared_seeds():
-    if not SHARED.exists():  # CI clones ../shared beside the project; a bare checkout may not have it
-        import pytest
-        pytest.skip("../shared/seeds not present")
-    for p in SHARED.glob("*.txt"):
-        assert (seeds.paths.seeds_dir() / p.name).read_bytes() == p.read_bytes()
+def test_texts_are_byte_identical_to_the_recorded_sha256():
+    """Read straight from disk (not through tahaluf.seeds): every article listed in
+    seeds/metadata.json is there, nothing else is, and its bytes have the sha256
+    recorded when it was stored."""
+    sd = seeds.paths.seeds_dir()
+    records = json.loads((sd / "metadata.json").read_bytes().decode("utf-8"))["documents"]
+    assert len(records) == 5
+    assert sorted(p.name for p in sd.glob("*.txt")) == sorted(f"{r['doc_id']}.txt" for r in records)
+    for r in records:
+        data = (sd / f"{r['doc_id']}.txt").read_bytes()
+        assert hashlib.sha256(data).hexdigest() == r["sha256"], r["doc_id"]
+        data.decode("utf-8")  # stored as UTF-8
 
 
 def test_corpus_is_valid():

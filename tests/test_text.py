@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tahaluf.core import paths
 from tahaluf.core import text as tx
 
 
@@ -45,11 +48,15 @@ def test_alignment_on_arbitrary_text(s):
 
 
 def test_normalisers_are_named_and_return_copies(corpus):
-    doc = corpus[4]
-    before = doc.text
+    doc = corpus[4]  # has a tatweel and a Farsi yeh: the default normalisers change it
+    stored = paths.seeds_dir() / f"{doc.doc_id}.txt"
+    on_disk = stored.read_bytes()
+    assert hashlib.sha256(on_disk).hexdigest() == doc.metadata["sha256"]
     n = tx.normalise(doc.text)
-    assert doc.text == before  # stored text untouched
+    assert n != doc.text and len(n) != len(doc.text)  # a new, different string: not usable for offsets
     assert "\u0640" not in n and "\u06cc" not in n
+    assert "\u0640" in doc.text and "\u06cc" in doc.text  # the document keeps the stored text
+    assert stored.read_bytes() == on_disk  # and nothing was written back to seeds/
     assert tx.normalise("أإآ", ("alef",)) == "ااا"
     assert tx.normalise("مدرسة", ("teh_marbuta",)) == "مدرسه"
     assert tx.normalise("قَالَ", ("dediac",)) == "قال"

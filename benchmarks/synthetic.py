@@ -1,5 +1,9 @@
 """Synthetic corpora for benchmarks and tests, made with a fixed seed.
 
+Not part of the package: the benchmarks import it as ``synthetic`` (with
+``benchmarks/`` on ``sys.path``, like ``common``), and so does
+``tests/test_benchmarks.py``.
+
 Two generators, both deterministic for a given ``seed``:
 
 BIO sequences (:func:`bio_corpus`)
@@ -34,14 +38,16 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tahaluf.core.jsonio import dumps, jsonl_bytes
 from tahaluf.core.model import Document, Quote, Span, Speaker
 from tahaluf.core.schema import SCHEMA
 from tahaluf.core.text import tokenize
-from tahaluf.seeds import boilerplate_ranges
+from tahaluf.formats.labelstudio import to_task
 
 # -- BIO sequences -------------------------------------------------------------
 
@@ -198,7 +204,7 @@ def blocks(doc: Document) -> list[Block]:
     text = doc.text
     extents = [(e.start, e.end) for e in doc.entities]
     extents += [(min(s.start for _, s in q.spans()), max(s.end for _, s in q.spans())) for q in doc.quotes]
-    boiler = boilerplate_ranges(doc)
+    boiler = list(doc.boilerplate)
     cuts = [i for i, c in enumerate(text) if c == "\n"]
     # a line break inside an annotation's extent is no cut
     covered = bytearray(len(text) + 1)
@@ -291,9 +297,6 @@ def write_repo(root: str | Path, docs: Sequence[Document], speakers: Mapping[str
     """Write ``docs`` in the repository layout under ``root``: ``seeds/<id>.txt``,
     ``seeds/metadata.json``, ``annotation/gold/<id>.json`` (one Label Studio
     task per file, like the gold) and ``annotation/speakers.json``."""
-    from tahaluf.core.jsonio import dumps
-    from tahaluf.formats.labelstudio import to_task
-
     root = Path(root)
     sd, gd = root / "seeds", root / "annotation" / "gold"
     sd.mkdir(parents=True, exist_ok=True)
@@ -323,7 +326,6 @@ def system_records(docs: Sequence[Document], speaker_ids: Sequence[str], seed: i
     Quotations: 10% missed, 10% with another speaker, 10% starting one
     character late. Stance: 20% of the labels replaced by another label.
     """
-    import re
     rng = random.Random(seed)
     labels = list(schema.entity_labels)
     stance_labels = list(schema.stance_labels)
@@ -379,5 +381,5 @@ def system_records(docs: Sequence[Document], speaker_ids: Sequence[str], seed: i
 def write_jsonl(path: str | Path, records: Iterable[Mapping]) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8"))
+    path.write_bytes(jsonl_bytes(records))
     return path
