@@ -1,19 +1,15 @@
 """Tahaluf: an annotated Arabic benchmark for named entities, quotation
-attribution and stance towards the coalition presence in Iraq.
+attribution and stance (the coalition against ISIS in Iraq, 2020-2021).
 
-The version comes from the installed package metadata only.
+The package root holds only the version (from the installed package metadata).
+The layers below it are described in ``docs/architecture.md``: ``tahaluf.core``
+(the primitives), the features built on them (``tahaluf.corpus``,
+``tahaluf.dataset``, ``tahaluf.scoring`` ...), and the command line
+(``tahaluf.cli``). Load the dataset with ``tahaluf.dataset.load``.
 """
 
 from __future__ import annotations
 
 from tahaluf.core.version import __version__
 
-__all__ = ["__version__", "load", "data_files_hash"]
-
-
-def __getattr__(name: str):
-    # lazy, so that importing tahaluf does not import `datasets`
-    if name in ("load", "data_files_hash"):
-        from tahaluf import dataset
-        return getattr(dataset, name)
-    raise AttributeError(f"module 'tahaluf' has no attribute {name!r}")
+__all__ = ["__version__"]

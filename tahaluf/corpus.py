@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tahaluf import seeds
 from tahaluf.core import paths
-from tahaluf.core.errors import TahalufError
+from tahaluf.core.errors import TahalufError, did_you_mean
 from tahaluf.core.model import Document, Speaker
 from tahaluf.core.schema import SCHEMA, Schema
 
@@ -101,9 +101,39 @@ def load_speakers() -> dict[str, Speaker]:
     return speakers
 
 
-def source_documents() -> tuple[list[Document], str]:
+#: the named annotation sources; anything else given to :func:`load_source` must be a folder
+SOURCES: tuple[str, ...] = ("current", "gold", "pass_a", "pass_b")
+
+
+def load_source(name: str | None = None, *, schema: Schema = SCHEMA) -> tuple[list[Document], str]:
+    """The one source selection of the package: ``(documents, source name)``.
+
+    ``None`` or ``"current"``: the gold if it exists, else pass A
+    (:func:`source_documents`); ``"gold"``; a pass name (``pass_a``, ``pass_b`` or
+    any folder under ``annotation/passes/``); or a folder of Label Studio exports
+    (read without the corpus-wide checks, as a pass).
+    """
+    if name in (None, "current"):
+        docs, which = source_documents(schema=schema)
+        return docs, which
+    if name == "gold":
+        if not (paths.gold_dir().exists() and any(paths.gold_dir().glob("*.json"))):
+            raise TahalufError(f"the gold does not exist yet ({paths.gold_dir()} has no annotation files); "
+                               f"use a pass (pass_a) instead")
+        return load_gold(schema=schema), "gold"
+    if pass_dir(name).is_dir() and "/" not in name:
+        return load_pass(name, schema=schema), name
+    p = Path(name)
+    if p.is_dir():
+        return load_annotations(p, schema=schema, check=False), str(p)
+    passes = sorted(q.name for q in (paths.annotation_dir() / "passes").glob("*") if q.is_dir())
+    raise TahalufError(f"unknown annotation source {name!r}. {did_you_mean(name, list(SOURCES) + passes)}, "
+                       f"or a folder of Label Studio exports")
+
+
+def source_documents(*, schema: Schema = SCHEMA) -> tuple[list[Document], str]:
     """The gold if it exists, else pass A (while adjudication is in progress),
     and which one it is (``"gold"`` or ``"pass_a"``)."""
     if paths.gold_dir().exists() and any(paths.gold_dir().glob("*.json")):
-        return load_gold(), "gold"
-    return load_pass("pass_a"), "pass_a"
+        return load_gold(schema=schema), "gold"
+    return load_pass("pass_a", schema=schema), "pass_a"

@@ -316,7 +316,7 @@ def test_span_difference_shows_the_text_only_one_pass_covers():
 
 def test_signature_fields_in_order():
     sig = ag.signature("aaa", "bbb", "sss")
-    assert sig["string"] == ("task:agreement|a:aaa|b:bbb|speakers:sss|match:strict+overlap(greedy,1:1)"
+    assert sig["string"] == ("task:agreement|a:aaa|b:bbb|speakers:sss|match:strict+overlap(assignment,1:1)"
                              f"|tok:camel-simple-word|version:{__version__}")
     assert list(sig) == ["task", "a", "b", "speakers", "match", "tok", "version", "string"]
 

@@ -1,4 +1,4 @@
-"""CoNLL-2003 export of the entity layer (tahaluf.conll, `tahaluf export-conll`)."""
+"""CoNLL-2003 export of the entity layer (tahaluf.formats.conll, `tahaluf export-conll`)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from seqeval.metrics.sequence_labeling import get_entities
 
 from tahaluf import corpus, seeds
-from tahaluf.conll import DOCSTART, document_conll, read_conll, to_conll
 from tahaluf.core.model import Document, Span
 from tahaluf.core.text import sentences, tokenize
+from tahaluf.formats.conll import DOCSTART, document_conll, read_conll, to_conll
 
 
 def _doc(text, *ents, metadata=None):
@@ -127,4 +127,4 @@ def test_cli_prints_to_stdout_and_refuses_an_unknown_source(tmp_path):
     assert r.returncode == 0 and r.stdout.startswith(DOCSTART) and "export-conll:" in r.stderr
     r = subprocess.run([sys.executable, "-m", "tahaluf", "export-conll", "--source", "pass_c"],
                        capture_output=True, text=True, cwd=tmp_path)
-    assert r.returncode == 1 and "unknown source 'pass_c'" in r.stderr
+    assert r.returncode == 1 and "unknown annotation source 'pass_c'" in r.stderr and "Did you mean" in r.stderr

@@ -89,7 +89,7 @@ def test_cli_stats_gold_missing_is_an_error(tmp_path, monkeypatch, capsys):
     (tmp_path / "annotation").mkdir()
     monkeypatch.setenv("TAHALUF_ROOT", str(tmp_path))
     assert main(["stats", "--source", "gold"]) == 1
-    assert "no gold annotations yet" in capsys.readouterr().err
+    assert "the gold does not exist yet" in capsys.readouterr().err
 
 
 

@@ -393,9 +393,9 @@ def agreement(a: Sequence[Document], b: Sequence[Document], speakers: Mapping[st
 # -- signature ------------------------------------------------------------------
 
 #: how spans are paired (the ``match`` field of :func:`signature`). The overlap
-#: pairing is :func:`tahaluf.core.spans.match`'s assignment, not greedy: the value
-#: is the one the published reports carry and changes only with them.
-MATCH_RULE = "strict+overlap(greedy,1:1)"
+#: pairing is :func:`tahaluf.core.spans.match`'s assignment (most pairs, then most shared
+#: characters), the one the scorer uses.
+MATCH_RULE = "strict+overlap(assignment,1:1)"
 #: the tokens of the token-level kappa (the ``tok`` field of :func:`signature`)
 TOKENIZATION = "camel-simple-word"
 

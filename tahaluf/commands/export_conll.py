@@ -1,4 +1,4 @@
-"""``tahaluf export-conll``: the entity layer as CoNLL-2003 (see :mod:`tahaluf.conll`)."""
+"""``tahaluf export-conll``: the entity layer as CoNLL-2003 (see :mod:`tahaluf.formats.conll`)."""
 
 from __future__ import annotations
 
@@ -7,29 +7,22 @@ import sys
 from pathlib import Path
 
 from tahaluf.cli import EXIT_OK, command
-from tahaluf.core.errors import TahalufError
+from tahaluf.corpus import SPLITS
 
 
 def add_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--split", choices=("train", "validation", "test", "all"), default="all",
+    p.add_argument("--split", choices=(*SPLITS, "all"), default="all",
                    help="documents of one split of tahaluf.corpus.SPLITS, or all (default)")
     p.add_argument("--source", default="current",
-                   help="'current' (the gold if built, else pass_a; default), 'gold', 'pass_a' or 'pass_b'")
+                   help="'current' (the gold if built, else pass_a; default), 'gold', a pass name or a folder")
     p.add_argument("--out", type=Path, default=None, help="write here (atomically) instead of standard output")
 
 
 def run(args: argparse.Namespace) -> int:
     from tahaluf import corpus
-    from tahaluf.conll import to_conll
     from tahaluf.core.fileio import write_atomic
-    if args.source == "current":
-        docs, which = corpus.source_documents()
-    elif args.source == "gold":
-        docs, which = corpus.load_gold(), "gold"
-    elif args.source in ("pass_a", "pass_b"):
-        docs, which = corpus.load_pass(args.source), args.source
-    else:
-        raise TahalufError(f"unknown source {args.source!r}. Available: current, gold, pass_a, pass_b")
+    from tahaluf.formats.conll import to_conll
+    docs, which = corpus.load_source(args.source)
     if args.split != "all":
         keep = corpus.SPLITS[args.split]
         docs = [d for d in docs if d.doc_id in keep]

@@ -62,11 +62,7 @@ def _args(p: argparse.ArgumentParser) -> None:
 
 def _documents(which: str):
     from tahaluf import corpus
-    if which == "auto":
-        return corpus.source_documents()
-    if which == "gold":
-        return corpus.load_gold(), "gold"
-    return corpus.load_pass(which), which
+    return corpus.load_source(None if which == "auto" else which)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,8 +12,9 @@ import json
 
 from tahaluf.cli import EXIT_OK, command
 from tahaluf.core.signatures import documents_hash
+from tahaluf.corpus import SOURCES as corpus_sources
 
-SOURCES = ("gold", "pass_a", "pass_b")
+SOURCES = tuple(s for s in corpus_sources if s != "current")
 
 
 def _args(p: argparse.ArgumentParser) -> None:
@@ -24,27 +25,13 @@ def _args(p: argparse.ArgumentParser) -> None:
     out.add_argument("--markdown", action="store_true", help="print Markdown tables (for the dataset card)")
 
 
-def load_source(name: str | None):
-    """``(documents, source name)`` for ``--source``."""
-    from tahaluf.core.errors import TahalufError
-    from tahaluf.core.paths import gold_dir
-    from tahaluf.corpus import load_gold, load_pass, source_documents
-    if name is None:
-        return source_documents()
-    if name == "gold":
-        if not (gold_dir().exists() and any(gold_dir().glob("*.json"))):
-            raise TahalufError(f"no gold annotations yet in {gold_dir()} (adjudication in progress); "
-                               f"use --source pass_a or --source pass_b")
-        return load_gold(), "gold"
-    return load_pass(name), name
-
-
 def run(args: argparse.Namespace) -> int:
+    from tahaluf import corpus
     from tahaluf.analysis.stats import corpus_stats, render
     from tahaluf.core.version import __version__
     from tahaluf.corpus import load_speakers
 
-    docs, source = load_source(args.source)
+    docs, source = corpus.load_source(args.source)
     st = corpus_stats(docs, load_speakers())
     sig = {"task": "stats", "source": source, "data": documents_hash(docs), "version": __version__}
     sig["string"] = "|".join(f"{k}:{v}" for k, v in sig.items())

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from tahaluf.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, command
 from tahaluf.core import paths
-from tahaluf.core.errors import TahalufError, did_you_mean
+from tahaluf.core.errors import TahalufError
 from tahaluf.core.jsonio import dumps
 from tahaluf.core.schema import SCHEMA, Schema, StanceTarget
 
@@ -160,23 +160,7 @@ SOURCES = ("current", "gold", "pass_a", "pass_b")
 
 def _load_source(name: str, schema: Schema):
     from tahaluf import corpus
-    if name == "current":
-        docs, which = corpus.source_documents()
-        if schema is not SCHEMA:
-            docs = corpus.load_gold(schema=schema) if which == "gold" else corpus.load_pass("pass_a", schema=schema)
-        return docs, which
-    if name == "gold":
-        if not (paths.gold_dir().exists() and any(paths.gold_dir().glob("*.json"))):
-            raise TahalufError(f"the gold is not built yet ({paths.gold_dir()} has no annotation files); "
-                               f"push a pass (--source pass_a) instead")
-        return corpus.load_gold(schema=schema), "gold"
-    if name in ("pass_a", "pass_b"):
-        return corpus.load_pass(name, schema=schema), name
-    p = Path(name)
-    if p.is_dir():
-        return corpus.load_annotations(p, schema=schema, check=False), str(p)
-    raise TahalufError(f"unknown source {name!r}. {did_you_mean(name, SOURCES)}, or a folder of "
-                       f"Label Studio exports")
+    return corpus.load_source(name, schema=schema)
 
 
 def _push(args: argparse.Namespace) -> int:

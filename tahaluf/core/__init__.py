@@ -4,7 +4,7 @@
 module        primitive
 ============  ==============================================================
 errors        findings with stable ids, the one exception type, did-you-mean
-schema        labels, quote types, stance targets, splits (read from data)
+schema        entity labels, quote types, stance labels and targets
 model         the canonical span model: Span, Quote, Speaker, Document
 paths         where the repository's folders are
 fileio        all-or-nothing writes of files and folders
@@ -15,6 +15,7 @@ spans         overlap checks and the one matcher per named match mode
 tagging       BIO tag set, spans <-> tokens projection, decoding, row rule
 metrics       P/R/F1 from counts (one zero-division policy), bootstrap
 signatures    the two content hashes and the one score-signature format
+version       the package version, from the installed package metadata
 ============  ==============================================================
 
 Modules here import only the standard library, third-party packages and

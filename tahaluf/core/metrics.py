@@ -11,6 +11,12 @@ Division by zero
     occur neither in the reference nor in the predictions (seqeval's
     ``unique_labels``); such a class reports ``null`` scores.
 
+Macro averages
+    :func:`macro_prf`: a class (an entity type, a stance label) is *defined*
+    when it occurs in the reference or in the predictions; the macro average is
+    the mean of the per-class scores over the defined classes only (seqeval's
+    ``unique_labels``), ``0.0`` when no class is defined.
+
 Bootstrap
     :class:`Bootstrap` draws ``resamples`` samples of the evaluated documents
     with replacement (a fixed ``numpy`` seed), sums each sample's counts and
@@ -155,3 +161,14 @@ def _weights(resamples: int, seed: int, n_docs: int) -> np.ndarray:
 
 
 DEFAULT_BOOTSTRAP = Bootstrap()
+
+
+def macro_prf(tp, n_pred, n_gold) -> tuple:
+    """Macro P, R, F1 over the classes on the last axis of the count arrays."""
+    n_pred = np.asarray(n_pred)
+    n_gold = np.asarray(n_gold)
+    p, r, f = prf(tp, n_pred, n_gold)
+    defined = (n_pred + n_gold) > 0
+    k = defined.sum(axis=-1)
+    return (safe_div((p * defined).sum(axis=-1), k), safe_div((r * defined).sum(axis=-1), k),
+            safe_div((f * defined).sum(axis=-1), k))

@@ -2,7 +2,9 @@
 
 Spans are half-open character ranges ``(start, end)``. Agreement (pass A
 against pass B) and scoring (reference against prediction) both match with
-:func:`match`; nothing else in the package pairs spans.
+:func:`match`. The only other pairings are deliberate: the entity scorer's
+vectorised exact matcher (a test pins it to :func:`match`'s ``exact`` mode) and
+nervaluate's own greedy schemas, reproduced for parity and named after them.
 
 Match modes (:data:`MATCH_MODES`)
     ``exact``: same ``start`` and ``end``; one to one (duplicates pair in

@@ -9,7 +9,6 @@ module          what it does
 ``entities``    strict and nervaluate scores of entity spans; seqeval-compatible BIO
 ``quotes``      quotation spans, cues, sources, speakers, end to end
 ``stance``      stance over the reference quotations: macro F1, F_avg, accuracy
-``averages``    macro averages over the defined classes
 ``report``      plain-text reports; the README's match-mode table
 ==============  ==========================================================================
 

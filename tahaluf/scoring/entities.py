@@ -52,11 +52,10 @@ from itertools import chain
 
 import numpy as np
 
-from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap, f_from_pr, prf, rnd, safe_div
+from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap, f_from_pr, macro_prf, prf, rnd, safe_div
 from tahaluf.core.model import Document
 from tahaluf.core.schema import SCHEMA, Schema
 from tahaluf.core.tagging import TagSet, decode, doc_tokens, project, sentence_starts
-from tahaluf.scoring.averages import macro_prf
 
 #: nervaluate's schemas, in its order.
 MODES: tuple[str, ...] = ("strict", "exact", "partial", "ent_type")

@@ -15,7 +15,7 @@ Reported
     the two that are defined); ``accuracy``; per-class precision/recall/F1;
     the confusion matrix (rows reference, columns prediction, the last
     column ``MISSING``). Bootstrap intervals resample documents. Both averages
-    are :func:`tahaluf.scoring.averages.macro_prf`'s.
+    are :func:`tahaluf.core.metrics.macro_prf`'s.
 
 The items of a document are :func:`gold_stance`: ``{(quote_id, target): label}``
 over its reference quotations.
@@ -27,10 +27,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap, prf, rnd, safe_div
+from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap, macro_prf, prf, rnd, safe_div
 from tahaluf.core.model import Document
 from tahaluf.core.schema import SCHEMA, Schema
-from tahaluf.scoring.averages import macro_prf
 
 MISSING = "MISSING"
 #: the classes SemEval-2016's F_avg averages
