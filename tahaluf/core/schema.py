@@ -8,7 +8,8 @@ stance target is one edit to :data:`SCHEMA` (plus a line in
 before it is committed (tests, an annotator's experiment) passes
 ``SCHEMA.extended(...)`` explicitly.
 
-Schema version 1 is ``../shared/annotation-spec.md``.
+This is schema version 2 of ``../shared/annotation-spec.md`` (targets T2 and
+T3 added; rules settled, see ``annotation/guidelines.md``'s change log).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class StanceTarget:
 
     name: str
     description: str
+    #: the target's wording in Arabic, as the schema states it
+    description_ar: str = ""
     #: Required targets are labelled on every quotation and document; optional
     #: ones may be missing while they are being added.
     required: bool = True
@@ -50,7 +53,7 @@ class StanceTarget:
 class Schema:
     """Labels and targets of the three annotation layers."""
 
-    version: int = 1
+    version: int = 2
     #: Entity types (layer 1), in the order used for tag ids.
     entity_labels: tuple[str, ...] = (
         "PER", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "DATE", "MONEY",
@@ -63,6 +66,19 @@ class Schema:
             "stance_t1",
             "the continued presence of the international coalition's and US "
             "military forces in Iraq",
+            "استمرار وجود قوات التحالف الدولي والقوات الأميركية في العراق",
+        ),
+        StanceTarget(
+            "stance_t2",
+            "ISIS still poses a serious threat in Iraq",
+            "لا يزال تنظيم داعش يشكّل تهديداً خطيراً في العراق",
+        ),
+        StanceTarget(
+            "stance_t3",
+            "Iraq's security forces, the Peshmerga included, can now fight ISIS and keep Iraq "
+            "secure by themselves, without depending on the coalition's support",
+            "أصبحت القوات الأمنية العراقية، ومنها البيشمركة، قادرة على مواجهة داعش وحفظ الأمن "
+            "بنفسها دون الاعتماد على دعم التحالف",
         ),
     ))
 
