@@ -3,7 +3,9 @@
 Built only from the ``results.json`` files under ``baselines/`` (any folder
 that has one is a row, so a third-party system can be added the same way).
 The tasks, their order and their section titles are the scorer's
-:data:`tahaluf.scoring.tasks.TASKS`; the columns of each task are declared in
+:data:`tahaluf.scoring.tasks.TASKS`, the stance task with one section per
+stance target of the schema (:func:`sections`; targets are scored apart, so a
+new target adds a section and changes no other); the columns of each task are declared in
 :data:`COLUMNS`; every cell is a score with its 95% bootstrap interval where
 the scorer gives one, and each column's signature is listed under its table.
 
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from tahaluf.core.errors import TahalufError
 from tahaluf.core.fileio import write_atomic
+from tahaluf.core.schema import SCHEMA, Schema
 from tahaluf.scoring.tasks import TASKS, get
 
 #: task (of :data:`~tahaluf.scoring.tasks.TASKS`) -> columns: (header, run, path to the value in the run's
@@ -44,11 +47,12 @@ COLUMNS: dict[str, tuple[tuple[str, str, tuple[str, ...], tuple[str, ...] | None
         ("test quote+speaker F1", "test", ("end_to_end", "overlap", "f1"), ("end_to_end", "overlap", "ci95", "f1"),
          "overlap"),
     ),
+    # paths inside one target's result (``per_target.<target>``); one section per target
     "stance": (
-        ("LODO macro F1", "lodo", ("macro_f1",), ("ci95", "macro_f1"), "quote-items"),
-        ("LODO F_avg", "lodo", ("f_avg",), ("ci95", "f_avg"), "quote-items"),
-        ("LODO accuracy", "lodo", ("accuracy",), ("ci95", "accuracy"), "quote-items"),
-        ("test macro F1", "test", ("macro_f1",), ("ci95", "macro_f1"), "quote-items"),
+        ("LODO macro F1", "lodo", ("macro_f1",), ("ci95", "macro_f1"), "target"),
+        ("LODO F_avg", "lodo", ("f_avg",), ("ci95", "f_avg"), "target"),
+        ("LODO accuracy", "lodo", ("accuracy",), ("ci95", "accuracy"), "target"),
+        ("test macro F1", "test", ("macro_f1",), ("ci95", "macro_f1"), "target"),
     ),
 }
 
@@ -79,7 +83,7 @@ def build(results: Sequence[dict]) -> dict:
                         "test": max(r["runs"]["test"]["n_docs"] for r in results)},
         "tasks": {},
     }
-    for task in TASKS:
+    for key, task, target in sections():
         rows = []
         sigs = {}
         for r in results:
@@ -90,22 +94,46 @@ def build(results: Sequence[dict]) -> dict:
                    "values": [], "intervals": []}
             for header, run, path, ci, mode in COLUMNS[task]:
                 score = r["runs"][run]["score"]
+                if target is not None:
+                    score = score["per_target"].get(target)
+                    if score is None:  # a results file made before the target existed
+                        raise TahalufError(f"{r['system']}: no {target} scores in its results.json; "
+                                           f"run `tahaluf baselines` (or re-score the entry)")
                 row["values"].append(get(score, path))
                 row["intervals"].append(get(score, ci) if ci else None)
-                sig = score["signatures"][mode] if mode else score["signature"]
+                sig = score["signature"] if mode == "target" else score["signatures"][mode]
                 sigs.setdefault(header, set()).add(sig)
             rows.append(row)
         if not rows:
             continue
         rows.sort(key=lambda x: (-(x["values"][0] or 0.0), x["system"]))
-        board["tasks"][task] = {
-            "title": TASKS[task].title,
+        board["tasks"][key] = {
+            "title": section_title(task, target),
             "columns": [c[0] for c in COLUMNS[task]],
             "signatures": {h: sorted(s) for h, s in sigs.items()},
-            "plot": f"plots/{task}.png",
+            "plot": f"plots/{key}.png",
             "rows": rows,
         }
     return board
+
+
+def sections(schema: Schema = SCHEMA) -> list[tuple[str, str, str | None]]:
+    """``(section key, task, stance target or None)`` in leaderboard order: the tasks of
+    :data:`~tahaluf.scoring.tasks.TASKS`, the stance task once per target of the schema."""
+    out = []
+    for task in TASKS:
+        if task == "stance":
+            out += [(t, task, t) for t in schema.target_names]
+        else:
+            out.append((task, task, None))
+    return out
+
+
+def section_title(task: str, target: str | None, schema: Schema = SCHEMA) -> str:
+    if target is None:
+        return TASKS[task].title
+    t = next(x for x in schema.stance_targets if x.name == target)
+    return f"{TASKS[task].title}, target {target.removeprefix('stance_').upper()}: {t.description}"
 
 
 def _cell(v, ci) -> str:

@@ -21,6 +21,7 @@ from tahaluf.baselines.base import Baseline
 from tahaluf.baselines.features import proclitic_offset, span_start_forms
 from tahaluf.baselines.results import RESULT_SCHEMA, key_paths
 from tahaluf.core.errors import TahalufError
+from tahaluf.core.schema import SCHEMA
 from tahaluf.corpus import load_speakers, source_documents
 from tahaluf.leaderboard import build, collect, markdown, render
 from tahaluf.scoring.evaluate import evaluate
@@ -57,7 +58,9 @@ def test_every_system_writes_its_folder(run_dir):
         assert res["runs"]["lodo"]["score"]["signature"].startswith(f"tahaluf|task:{s.task}|")
         assert "|protocol:lodo|" in res["runs"]["lodo"]["score"]["signature"]
         assert "|split:test|" in res["runs"]["test"]["score"]["signature"]
-        assert len(res["runs"]["lodo"]["score"]["per_doc"]) == 5
+        score = res["runs"]["lodo"]["score"]
+        per_doc = score["per_target"]["stance_t1"]["per_doc"] if s.task == "stance" else score["per_doc"]
+        assert len(per_doc) == 5
 
 
 def test_predictions_are_valid_submissions_the_cli_scores(run_dir):
@@ -92,7 +95,8 @@ def test_baselines_are_sane(run_dir):
     for name in ("quotes-rule", "quotes-crf"):
         assert head(name, "quote", "overlap", "f1") > 0.8, name
         assert head(name, "end_to_end", "overlap", "f1") > 0.5, name
-    assert head("stance-tfidf-lr", "macro_f1") > head("stance-majority", "macro_f1")
+    t1 = ("per_target", "stance_t1", "macro_f1")
+    assert head("stance-tfidf-lr", *t1) > head("stance-majority", *t1)
 
 
 def test_runs_are_byte_identical(run_dir, tmp_path):
@@ -115,9 +119,10 @@ def test_leaderboard_command_and_check(run_dir):
     r = lb()
     assert r.returncode == 0, r.stderr
     assert "| quotes-rule |" in r.stdout and "### Named entities" in r.stdout
-    for rel in ("LEADERBOARD.md", "leaderboard.json", "plots/entities.png", "plots/quotes.png", "plots/stance.png"):
+    for rel in ("LEADERBOARD.md", "leaderboard.json", "plots/entities.png", "plots/quotes.png",
+                *(f"plots/{t}.png" for t in SCHEMA.target_names)):
         assert (run_dir / rel).exists(), rel
-    png = (run_dir / "plots" / "stance.png").read_bytes()
+    png = (run_dir / "plots" / "stance_t1.png").read_bytes()
     assert png.startswith(b"\x89PNG") and b"Software" not in png
     assert lb("--check").returncode == 0
     md = run_dir / "LEADERBOARD.md"
@@ -129,7 +134,7 @@ def test_leaderboard_command_and_check(run_dir):
 
 def test_leaderboard_has_intervals_and_signatures(run_dir):
     board = build(collect(run_dir))
-    assert set(board["tasks"]) == {"entities", "quotes", "stance"}
+    assert list(board["tasks"]) == ["entities", "quotes", *SCHEMA.target_names]  # a stance section per target
     for t in board["tasks"].values():
         assert all(len(row["values"]) == len(t["columns"]) for row in t["rows"])
         assert all(ci is not None and ci[0] <= v <= ci[1] for row in t["rows"]

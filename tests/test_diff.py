@@ -31,7 +31,7 @@ def test_diff_lists_exactly_the_changes(pass_a):
     doc = pass_a[0]
     q = doc.quotes[3]
     new_q = Quote(q.quote_id, q.span, q.quote_type, "someone_else", q.cue, q.source,
-                  {**q.stance, "stance_t2": "AGAINST"})
+                  {**q.stance, "stance_t4": "AGAINST"})
     e = doc.entities[5]
     added = Span.of(doc.text, 0, 5, "PER")
     changed = doc.with_layers(
@@ -46,9 +46,9 @@ def test_diff_lists_exactly_the_changes(pass_a):
         Change("-", "quote", q0.span.start, q0.span.end, text=q0.span.text,
                old={"quote_type": q0.quote_type, "speaker_id": q0.speaker_id, "stance": dict(q0.stance)}),
         Change("~", "quote", q.span.start, q.span.end, "speaker_id", q.speaker_id, "someone_else", q.span.text),
-        Change("~", "quote", q.span.start, q.span.end, "stance_t2", None, "AGAINST", q.span.text),
+        Change("~", "quote", q.span.start, q.span.end, "stance_t4", None, "AGAINST", q.span.text),
         Change("~", "document", None, None, "stance_t1", doc.doc_stance["stance_t1"],
                changed.doc_stance["stance_t1"]),
     ]
     assert [str(c)[0] for c in got] == ["+", "~", "-", "~", "~", "~"]
-    assert "stance_t2: None -> 'AGAINST'" in str(got[4])
+    assert "stance_t4: None -> 'AGAINST'" in str(got[4])

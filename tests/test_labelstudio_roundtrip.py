@@ -92,9 +92,9 @@ def test_text_is_shown_right_to_left_by_a_wrapping_view():
 
 
 def test_config_follows_the_schema_when_extended():
-    ext = SCHEMA.extended(entity_labels=("WEAPON",), stance_targets=(StanceTarget("stance_t2", "x"),))
+    ext = SCHEMA.extended(entity_labels=("WEAPON",), stance_targets=(StanceTarget("stance_t4", "x"),))
     cfg = labeling_config(ext)
-    assert 'value="WEAPON"' in cfg and 'name="stance_t2"' in cfg and 'name="doc_stance_t2"' in cfg
+    assert 'value="WEAPON"' in cfg and 'name="stance_t4"' in cfg and 'name="doc_stance_t4"' in cfg
     assert interface_problems(cfg, []) == []
 
 
@@ -106,9 +106,9 @@ def test_interface_check_can_fail(pass_a):
     doc = pass_a[0]
     q = doc.quotes[0]
     doc2 = doc.with_layers(quotes=(Quote(q.quote_id, q.span, q.quote_type, q.speaker_id, q.cue, q.source,
-                                         {**q.stance, "stance_t2": "FAVOR"}),) + doc.quotes[1:])
+                                         {**q.stance, "stance_t4": "FAVOR"}),) + doc.quotes[1:])
     problems = interface_problems(labeling_config(), [doc2])
-    assert problems and "stance_t2" in problems[0]
+    assert problems and "stance_t4" in problems[0]
 
 
 # -- round trip on the corpus ---------------------------------------------------------------
@@ -135,8 +135,8 @@ def test_stored_files_are_what_the_converter_writes(pass_a):
 
 _ALPHABET = ("ابتثجحخدذرزسشصضطظعغفقكلمنهويءآأإةى" "\u064b\u064e\u0640" " \n\t" "\"“”«».،:؟!-"
              "0123456789" "ABCxyz" "😀")
-_TARGETS = SCHEMA.target_names + ("stance_t2",)
-_EXT = SCHEMA.extended(stance_targets=(StanceTarget("stance_t2", "generated", required=False),))
+_TARGETS = SCHEMA.target_names + ("stance_t4",)
+_EXT = SCHEMA.extended(stance_targets=(StanceTarget("stance_t4", "generated", required=False),))
 
 
 @st.composite

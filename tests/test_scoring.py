@@ -14,11 +14,12 @@ import pytest
 
 from tahaluf import __version__
 from tahaluf.core.metrics import Bootstrap
+from tahaluf.core.schema import SCHEMA
 from tahaluf.core.signatures import documents_hash
 from tahaluf.corpus import SPLITS, source_documents
 from tahaluf.scoring.evaluate import evaluate
 from tahaluf.scoring.quotes import QuoteItem, score_quotes
-from tahaluf.scoring.stance import score_stance
+from tahaluf.scoring.stance import gold_stance, score_stance
 from tahaluf.scoring.submission import SubmissionRefused, gold_submission
 from tahaluf.scoring.tasks import TASKS
 
@@ -66,8 +67,14 @@ def test_gold_scores_one_everywhere(ref, task, split, tmp_path):
     res = _eval(ref, path, task, split=split)
     found = dict(_scores(res))
     assert len(found) > 5
-    assert all(v == 1.0 for v in found.values()), {k: v for k, v in found.items() if v != 1.0}
-    for doc_id, row in res["per_doc"].items():
+    # SemEval's F_avg always averages F1(FAVOR) and F1(AGAINST): a target whose reference has
+    # no AGAINST item (T1) gets 0.5 even for a perfect system, by the official definition
+    absent = {f".per_target.{t}.f_avg": 1.0 - 0.5 * sum(
+              not any(v == c for d in scope for k, v in gold_stance(d).items() if k[1] == t)
+              for c in ("FAVOR", "AGAINST")) for t in SCHEMA.target_names} if task == "stance" else {}
+    assert all(v == absent.get(k, 1.0) for k, v in found.items()), {k: v for k, v in found.items() if v != 1.0}
+    per_doc = res["per_doc"] if task != "stance" else res["per_target"]["stance_t1"]["per_doc"]
+    for doc_id, row in per_doc.items():
         assert all(v == 1.0 for k, v in row.items() if k.endswith(("f1", "accuracy"))), (doc_id, row)
 
 
@@ -100,9 +107,10 @@ def test_empty_submission_scores_zero(ref):
         found = dict(_scores(res))
         assert found and all(v == 0.0 for v in found.values()), task
     res = _eval(ref, [{"doc_id": d.doc_id, "stance": []} for d in docs], "stance", missing="wrong")
-    assert res["macro_f1"] == res["f_avg"] == res["accuracy"] == 0.0
+    for t, r in res["per_target"].items():
+        assert r["macro_f1"] == r["f_avg"] == r["accuracy"] == 0.0, t
+        assert f"target:{t}|missing:wrong" in r["signature"]
     assert res["n_missing"] == res["n_items"] > 0
-    assert "missing:wrong" in res["signature"]
 
 
 def test_empty_stance_is_refused_listing_missing_items(ref):
@@ -353,21 +361,53 @@ def test_quote_overlap_is_one_to_one_and_speakers_are_scored_on_matches():
     assert r["quote"]["proportional"]["precision"] == pytest.approx((10 + 16) / (28 + 10), abs=1e-6)
 
 
-def test_stance_macro_skips_absent_classes_and_f_avg_is_semeval():
+def _one_target(r):
+    assert r["targets"] == ["t"]
+    return r["per_target"]["t"]
+
+
+def test_stance_macro_skips_absent_classes():
     gold = [{("q1", "t"): "FAVOR", ("q2", "t"): "NONE", ("q3", "t"): "NONE"}]
     pred = [{("q1", "t"): "FAVOR", ("q2", "t"): "FAVOR", ("q3", "t"): "NONE"}]
-    r = score_stance(gold, pred, bootstrap=None)
+    r = _one_target(score_stance(gold, pred, bootstrap=None))
     f_favor = 2 * 0.5 * 1 / 1.5
     f_none = 2 * 1 * 0.5 / 1.5
     assert r["per_class"]["AGAINST"]["f1"] is None
     assert r["macro_f1"] == pytest.approx((f_favor + f_none) / 2, abs=1e-6)
-    assert r["f_avg"] == pytest.approx(f_favor, abs=1e-6)  # AGAINST undefined: mean over FAVOR only
     assert r["accuracy"] == pytest.approx(2 / 3, abs=1e-6)
     assert r["confusion"]["matrix"] == [[1, 0, 0, 0], [0, 0, 0, 0], [1, 0, 1, 0]]
-    # predicting AGAINST where the reference has none makes AGAINST count (F1 0)
-    pred2 = [{("q1", "t"): "AGAINST", ("q2", "t"): "NONE", ("q3", "t"): "NONE"}]
-    r2 = score_stance(gold, pred2, bootstrap=None)
-    assert r2["per_class"]["AGAINST"]["f1"] == 0.0 and r2["f_avg"] == 0.0
+
+
+#: SemEval-2016 Task 6 eval.pl: (F1(FAVOR) + F1(AGAINST)) / 2 with an absent class at 0; the values
+#: are what eval.pl prints for these gold/guess files (hand-checked against its code: per class
+#: P = tp/guessed, R = tp/gold, each 0 when its denominator is 0, F = 2PR/(P+R) or 0)
+EVAL_PL_CASES = [
+    ("FFNNN", "FNNFN", 0.25),        # the issue's case: F1(FAVOR) 0.5, AGAINST absent -> 0
+    ("FFAAN", "FFAAN", 1.0),         # perfect with both classes
+    ("FFNNN", "FFNNN", 0.5),         # perfect, but no AGAINST in the reference
+    ("FANNN", "AFNNN", 0.0),         # both swapped
+    ("FFAAN", "FANAN", (2 / 3 + 1 / 2) / 2),  # F1(FAVOR) P 1 R .5 -> 2/3; F1(AGAINST) P .5 R .5 -> .5
+    ("NNNNN", "AAFFN", 0.0),         # guesses only where the reference has neither
+]
+
+
+@pytest.mark.parametrize("gold,guess,expected", EVAL_PL_CASES)
+def test_f_avg_is_semeval_eval_pl(gold, guess, expected):
+    code = {"F": "FAVOR", "A": "AGAINST", "N": "NONE"}
+    g = [{(f"q{i}", "t"): code[c] for i, c in enumerate(gold)}]
+    p = [{(f"q{i}", "t"): code[c] for i, c in enumerate(guess)}]
+    assert _one_target(score_stance(g, p, bootstrap=None))["f_avg"] == pytest.approx(expected, abs=1e-6)
+
+
+def test_stance_targets_are_scored_apart():
+    """Adding items of another target changes nothing in the first target's figures."""
+    g1 = [{("q1", "stance_t1"): "FAVOR", ("q2", "stance_t1"): "NONE"}]
+    p1 = [{("q1", "stance_t1"): "FAVOR", ("q2", "stance_t1"): "FAVOR"}]
+    alone = score_stance(g1, p1, bootstrap=None)["per_target"]["stance_t1"]
+    g2 = [{**g1[0], ("q1", "stance_t2"): "AGAINST", ("q2", "stance_t2"): "AGAINST"}]
+    p2 = [{**p1[0], ("q1", "stance_t2"): "NONE", ("q2", "stance_t2"): "FAVOR"}]
+    both = score_stance(g2, p2, bootstrap=None)
+    assert both["targets"] == ["stance_t1", "stance_t2"] and both["per_target"]["stance_t1"] == alone
 
 
 # -- intervals and signatures --------------------------------------------------------------
@@ -488,8 +528,10 @@ def test_task_registry_is_what_every_consumer_reads():
 def test_leaderboard_sections_follow_the_registry():
     from tahaluf.leaderboard import build, collect
     board = build(collect(ROOT / "baselines"))
-    assert list(board["tasks"]) == [t for t in TASKS if t in board["tasks"]]
-    assert {k: v["title"] for k, v in board["tasks"].items()} == {k: TASKS[k].title for k in board["tasks"]}
+    from tahaluf.leaderboard import section_title, sections
+    assert list(board["tasks"]) == [key for key, _, _ in sections()]
+    assert {k: v["title"] for k, v in board["tasks"].items()} == {k: section_title(t, tg) for k, t, tg in sections()}
+    assert [k for k, t, _ in sections() if t == "stance"] == list(SCHEMA.target_names)
 
 
 def _imports(path: Path) -> set[str]:

@@ -42,7 +42,7 @@ pytestmark = pytest.mark.live
 TOKEN = secrets.token_hex(20)
 PASSWORD = secrets.token_urlsafe(16)
 EXT = SCHEMA.extended(stance_targets=(StanceTarget(
-    "stance_t2", "trial target for the live test: the speaker's stance towards Iraqi sovereignty",
+    "stance_t4", "trial target for the live test: the speaker's stance towards Iraqi sovereignty",
     required=False),))
 
 
@@ -213,9 +213,9 @@ def test_extension_scenario_new_target_and_new_entity_arrive_exactly(live, sourc
     docs, _ = source
     report = studio.push(live.ls, [docs], title="Tahaluf extension", schema=EXT)
     assert report.created and report.annotations == 5
-    assert 'name="stance_t2"' in live.ls.projects.get(id=report.project_id).label_config
+    assert 'name="stance_t4"' in live.ls.projects.get(id=report.project_id).label_config
 
-    # an annotator, through the API, adds stance_t2 on one quotation and one new entity
+    # an annotator, through the API, adds stance_t4 on one quotation and one new entity
     doc = docs[0]
     quote = doc.quotes[1]
     new_ent = _untagged_word(doc)
@@ -223,7 +223,7 @@ def test_extension_scenario_new_target_and_new_entity_arrive_exactly(live, sourc
     task = next(t for t in tasks if t.data["doc_id"] == doc.doc_id)
     ann = live.ls.annotations.get(id=_ann_id(task.annotations[0]))
     result = list(ann.result) + [
-        {"id": quote.quote_id, "from_name": "stance_t2", "to_name": "text", "type": "choices", "origin": "manual",
+        {"id": quote.quote_id, "from_name": "stance_t4", "to_name": "text", "type": "choices", "origin": "manual",
          "value": {"start": quote.span.start, "end": quote.span.end, "text": quote.span.text,
                    "choices": ["AGAINST"]}},
         {"id": "Zk3_x9Qa", "from_name": "entity", "to_name": "text", "type": "labels", "origin": "manual",
@@ -237,23 +237,23 @@ def test_extension_scenario_new_target_and_new_entity_arrive_exactly(live, sourc
     assert len(by_id) == 5
     assert diff_documents(doc, by_id[doc.doc_id]) == [
         Change("+", "entity", new_ent.start, new_ent.end, new="LOC", text=new_ent.text),
-        Change("~", "quote", quote.span.start, quote.span.end, "stance_t2", None, "AGAINST", quote.span.text),
+        Change("~", "quote", quote.span.start, quote.span.end, "stance_t4", None, "AGAINST", quote.span.text),
     ]
     for d in docs[1:]:
         assert by_id[d.doc_id] == d
     want = doc.with_layers(
         entities=doc.entities + (new_ent,),
         quotes=tuple(Quote(q.quote_id, q.span, q.quote_type, q.speaker_id, q.cue, q.source,
-                           {**q.stance, "stance_t2": "AGAINST"}) if q is quote else q for q in doc.quotes))
+                           {**q.stance, "stance_t4": "AGAINST"}) if q is quote else q for q in doc.quotes))
     assert by_id[doc.doc_id] == want
 
     # the CLI with the trial target: exit 0, the diff says exactly this, the files hold it
     out = tmp_path / "ext"
-    r = live.cli("pull", "--project", "Tahaluf extension", "--extra-target", "stance_t2", "--out", str(out))
+    r = live.cli("pull", "--project", "Tahaluf extension", "--extra-target", "stance_t4", "--out", str(out))
     assert r.returncode == 0, r.stdout + r.stderr
     assert f"== {doc.doc_id} [{doc.annotator}]: 2 change(s)" in r.stdout
     assert f"+ entity LOC [{new_ent.start},{new_ent.end})" in r.stdout
-    assert "stance_t2: None -> 'AGAINST'" in r.stdout and r.stdout.count(": no change") == 4
+    assert "stance_t4: None -> 'AGAINST'" in r.stdout and r.stdout.count(": no change") == 4
     base = {d.doc_id: d.with_layers(entities=(), quotes=(), doc_stance={}, annotator=None) for d in docs}
     back, found = read_export(out / f"{doc.doc_id}.json", base, schema=EXT)
     assert found == [] and back == [want]
@@ -262,7 +262,7 @@ def test_extension_scenario_new_target_and_new_entity_arrive_exactly(live, sourc
     out2 = tmp_path / "plain"
     r = live.cli("pull", "--project", "Tahaluf extension", "--out", str(out2))
     assert r.returncode == 1
-    assert "[unknown-from-name]" in r.stdout and "stance_t2" in r.stdout and "nothing written" in r.stdout
+    assert "[unknown-from-name]" in r.stdout and "stance_t4" in r.stdout and "nothing written" in r.stdout
     assert not out2.exists()
 
 

@@ -12,6 +12,7 @@ from tahaluf import viewer
 from tahaluf.cli import main
 from tahaluf.core.errors import TahalufError
 from tahaluf.core.model import Document, Quote, Span, Speaker
+from tahaluf.core.schema import SCHEMA
 from tahaluf.corpus import load_speakers, source_documents, split_of
 
 SPEAKERS = {
@@ -68,7 +69,8 @@ def test_corpus_pages_show_every_annotation(corpus_docs, registry):
         for q in d.quotes:
             (p, *_), = [v for k, v in pieces(html, "quote").items() if k == f"quote-{q.quote_id}"]
             assert p.attrs["data-speaker-name"] == registry[q.speaker_id].name_en
-            assert p.attrs["data-tag"] == f"{registry[q.speaker_id].name_en} · {q.stance['stance_t1']}"
+            others = "".join(f" · {t.removeprefix('stance_')}:{q.stance[t]}" for t in SCHEMA.target_names[1:])
+            assert p.attrs["data-tag"] == f"{registry[q.speaker_id].name_en} · {q.stance['stance_t1']}{others}"
         assert which in html  # the page says which annotations it shows
 
 

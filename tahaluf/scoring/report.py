@@ -22,6 +22,17 @@ def _ci(ci) -> str:
     return "" if not ci else f"[{ci[0]:.3f}, {ci[1]:.3f}]"
 
 
+def _per_doc(per: dict | None, title: str) -> list[str]:
+    if not per:
+        return []
+    keys = list(next(iter(per.values())).keys())
+    out = [title, f"  {'doc_id':<22} " + " ".join(f"{k:>12}" for k in keys)]
+    for doc_id, row in per.items():
+        out.append(f"  {doc_id:<22} " + " ".join(
+            f"{row[k]:>12.3f}" if isinstance(row[k], float) else f"{row[k]:>12}" for k in keys))
+    return out
+
+
 def render(res: Mapping, *, per_doc: bool = False) -> str:
     lines = [f"reference: {res['reference']} (data {res['data']})   submission: {res['submission']}   "
              + (f"protocol: {res['protocol']}" if res.get("protocol") else f"split: {res['split']}")
@@ -57,24 +68,23 @@ def render(res: Mapping, *, per_doc: bool = False) -> str:
                      f"({t['correct']}/{t['n_matched']})")
     else:
         lines.append(f"items: {res['n_items']}   missing: {res['n_missing']} (policy: {res['missing']})")
-        for k in ("macro_f1", "f_avg", "accuracy"):
-            lines.append(f"{k:<9} {_f(res[k])}  {_ci(res['ci95'][k])}")
-        lines.append(f"{'class':<8} {'P':>6} {'R':>6} {'F1':>6} {'support':>7} {'pred':>5}")
-        for lab, b in res["per_class"].items():
-            lines.append(f"{lab:<8} {_f(b['precision']):>6} {_f(b['recall']):>6} {_f(b['f1']):>6} "
-                         f"{b['support']:>7} {b['n_pred']:>5}")
-        c = res["confusion"]
-        lines.append("confusion (rows reference, columns prediction):")
-        lines.append(f"  {'':<8}" + " ".join(f"{x:>8}" for x in c["columns"]))
-        for lab, row in zip(c["labels"], c["matrix"]):
-            lines.append(f"  {lab:<8}" + " ".join(f"{x:>8}" for x in row))
+        for t, r in res["per_target"].items():
+            lines.append(f"target {t} ({r['n_items']} items), scored on its own:")
+            for k in ("macro_f1", "f_avg", "accuracy"):
+                lines.append(f"  {k:<9} {_f(r[k])}  {_ci(r['ci95'][k])}")
+            lines.append(f"  {'class':<8} {'P':>6} {'R':>6} {'F1':>6} {'support':>7} {'pred':>5}")
+            for lab, b in r["per_class"].items():
+                lines.append(f"  {lab:<8} {_f(b['precision']):>6} {_f(b['recall']):>6} {_f(b['f1']):>6} "
+                             f"{b['support']:>7} {b['n_pred']:>5}")
+            c = r["confusion"]
+            lines.append("  confusion (rows reference, columns prediction):")
+            lines.append(f"    {'':<8}" + " ".join(f"{x:>8}" for x in c["columns"]))
+            for lab, row in zip(c["labels"], c["matrix"]):
+                lines.append(f"    {lab:<8}" + " ".join(f"{x:>8}" for x in row))
+            if per_doc:
+                lines += _per_doc(r.get("per_doc"), f"  per article ({t}):")
     if per_doc and res.get("per_doc"):
-        lines.append("per article:")
-        keys = list(next(iter(res["per_doc"].values())).keys())
-        lines.append(f"  {'doc_id':<22} " + " ".join(f"{k:>12}" for k in keys))
-        for doc_id, row in res["per_doc"].items():
-            lines.append(f"  {doc_id:<22} " + " ".join(
-                f"{row[k]:>12.3f}" if isinstance(row[k], float) else f"{row[k]:>12}" for k in keys))
+        lines += _per_doc(res["per_doc"], "per article:")
     for mode, sig in res["signatures"].items():
         lines.append(f"signature ({mode}): {sig}")
     return "\n".join(lines)

@@ -2,7 +2,9 @@
 
 Items are the reference quotations of the evaluated documents, one per
 (quotation, stance target): the task is to label a given quotation, so the
-item set is fixed by the reference. A submission must label every item; a
+item set is fixed by the reference. Every target is scored on its own
+(``per_target``, one signature each, carrying ``target:``); nothing is pooled
+over targets, so adding a target never changes another target's figures. A submission must label every item; a
 missing item is refused (``missing="refuse"``, the default) or, if asked
 (``missing="wrong"``), counted as a prediction of no class: an error for
 accuracy and a false negative of the reference class.
@@ -11,11 +13,13 @@ Reported
     ``macro_f1``: mean F1 over FAVOR, AGAINST and NONE, skipping a class that
     occurs neither in the reference nor in the predictions (its F1 is
     undefined, as seqeval and ``unique_labels`` do); ``f_avg``: SemEval-2016
-    Task 6's official score, the mean F1 of FAVOR and AGAINST (over those of
-    the two that are defined); ``accuracy``; per-class precision/recall/F1;
+    Task 6's official score exactly as its ``eval.pl`` computes it, the mean of
+    F1(FAVOR) and F1(AGAINST) always, a class with no reference and no
+    predicted item counting 0 (reference ``F F N N N``, prediction ``F N N F N``:
+    0.25); ``accuracy``; per-class precision/recall/F1;
     the confusion matrix (rows reference, columns prediction, the last
     column ``MISSING``). Bootstrap intervals resample documents. Both averages
-    are :func:`tahaluf.core.metrics.macro_prf`'s.
+    macro F1 is :func:`tahaluf.core.metrics.macro_prf`'s.
 
 The items of a document are :func:`gold_stance`: ``{(quote_id, target): label}``
 over its reference quotations.
@@ -68,8 +72,9 @@ def summarise(per_doc: np.ndarray, labels: Sequence[str], *, bootstrap: Bootstra
     def macro(m):
         return macro_prf(*_class_counts(m))[2]
 
-    def favg(m):
-        return macro_prf(*(c[..., favg_cols] for c in _class_counts(m)))[2]
+    def favg(m):  # eval.pl: (F1(FAVOR) + F1(AGAINST)) / 2, an undefined F1 is 0
+        f1 = prf(*_class_counts(m))[2]
+        return f1[..., favg_cols].sum(axis=-1) / len(F_AVG_CLASSES)
 
     def acc(m):
         n = len(labels)
@@ -105,20 +110,19 @@ def summarise(per_doc: np.ndarray, labels: Sequence[str], *, bootstrap: Bootstra
 def score_stance(gold_docs: Sequence[Mapping[tuple[str, str], str]],
                  pred_docs: Sequence[Mapping[tuple[str, str], str | None]], *, schema: Schema = SCHEMA,
                  bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, doc_ids: Sequence[str] = ()) -> dict:
-    """Score per-document ``{(quote_id, target): label}`` maps; the reference fixes the items."""
+    """Score per-document ``{(quote_id, target): label}`` maps, each target on its own;
+    the reference fixes the items."""
     labels = list(schema.stance_labels)
-    per_doc = np.stack([doc_confusion(g, p, labels) for g, p in zip(gold_docs, pred_docs)]) \
-        if gold_docs else np.zeros((0, len(labels), len(labels) + 1), np.int64)
-    out = summarise(per_doc, labels, bootstrap=bootstrap, doc_ids=doc_ids)
-    targets = sorted({t for g in gold_docs for (_, t) in g})
-    if len(targets) > 1:
-        out["per_target"] = {}
-        for t in targets:
-            sub = np.stack([doc_confusion({k: v for k, v in g.items() if k[1] == t}, p, labels)
+    order = {t: k for k, t in enumerate(schema.target_names)}
+    targets = sorted({t for g in gold_docs for (_, t) in g}, key=lambda t: (order.get(t, len(order)), t))
+    per_target = {}
+    for t in targets:
+        per_doc = np.stack([doc_confusion({k: v for k, v in g.items() if k[1] == t}, p, labels)
                             for g, p in zip(gold_docs, pred_docs)])
-            s = summarise(sub, labels, bootstrap=None)
-            out["per_target"][t] = {k: s[k] for k in ("n_items", "macro_f1", "f_avg", "accuracy")}
-    return out
+        per_target[t] = summarise(per_doc, labels, bootstrap=bootstrap, doc_ids=doc_ids)
+    return {"n_docs": len(gold_docs), "n_items": sum(r["n_items"] for r in per_target.values()),
+            "n_missing": sum(r["n_missing"] for r in per_target.values()), "targets": targets,
+            "per_target": per_target}
 
 
 def score_submission(sub, sign, *, bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, schema: Schema = SCHEMA,
@@ -129,5 +133,10 @@ def score_submission(sub, sign, *, bootstrap: Bootstrap | None = DEFAULT_BOOTSTR
     gold = [gold_stance(d) for d in docs]
     pred = [sub.stance.get(d.doc_id, {}) for d in docs]
     res = score_stance(gold, pred, schema=schema, bootstrap=bootstrap, doc_ids=[d.doc_id for d in docs])
-    sig = sign("quote-items", extra=(("missing", missing),) if missing != "refuse" else ())
-    return {"missing": missing, "signature": sig, "signatures": {"quote-items": sig}, **res}
+    extra = (("missing", missing),) if missing != "refuse" else ()
+    sigs = {t: sign("quote-items", extra=(("target", t), *extra)) for t in res["targets"]}
+    for t, r in res["per_target"].items():
+        r["signature"] = sigs[t]
+    # the result's own signature is its headline's: the first target of the schema
+    head = {"signature": sigs[res["targets"][0]]} if res["targets"] else {}
+    return {"missing": missing, **head, "signatures": sigs, **res}

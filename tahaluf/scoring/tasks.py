@@ -13,7 +13,8 @@ A task's ``module`` is the module that scores it; it defines
 makes a signature) and documents the metrics it reports.
 
 Headline metrics: entities strict micro F1; quotes end-to-end (quotation
-overlap + speaker) F1; stance macro F1.
+overlap + speaker) F1; stance macro F1 of target T1 (each target is scored and ranked
+on its own).
 
 A submission covers one split of the corpus's :data:`tahaluf.corpus.SPLITS`
 or every article (:data:`ALL`); :data:`SPLIT_CHOICES` lists them.
@@ -61,7 +62,7 @@ TASKS: dict[str, Task] = {t.name: t for t in (
          Headline(("end_to_end", "overlap", "f1"), "quotation (overlap) + speaker F1"),
          "quotation spans, cues, sources and speakers, and quotation + speaker end to end",
          "tahaluf.scoring.quotes"),
-    Task("stance", "Stance (target T1)", Headline(("macro_f1",), "macro F1"),
+    Task("stance", "Stance", Headline(("per_target", "stance_t1", "macro_f1"), "T1 macro F1"),
          "the stance of each reference quotation towards each stance target",
          "tahaluf.scoring.stance"),
 )}
