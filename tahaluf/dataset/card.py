@@ -212,6 +212,9 @@ def render_card(built: Built, docs: list[Document], schema: Schema, sums: list[t
         "entity_labels": ", ".join(f"`{x}`" for x in schema.entity_labels),
         "quote_types": ", ".join(f"`{x}`" for x in schema.quote_types),
         "stance_labels": ", ".join(f"`{x}`" for x in schema.stance_labels),
+        "target_names_plain": ", ".join(schema.target_names),
+        "target_fields": ", ".join(f"`{t}`" for t in schema.target_names),
+        "doc_target_fields": ", ".join(f"`doc_{t}`" for t in schema.target_names),
         "targets": "; ".join(f"`{t.name}`: {t.description}" for t in schema.stance_targets),
         "split_rationale": corpus.SPLIT_RATIONALE,  # stated once, in corpus.py
         "example_entities": _example(built, "entities"),
