@@ -35,8 +35,9 @@ from tahaluf.core.fileio import atomic_dir
 from tahaluf.core.jsonio import jsonl_bytes
 from tahaluf.core.model import Document, Speaker
 from tahaluf.core.schema import SCHEMA, Schema
-from tahaluf.dataset.card import render_card
+from tahaluf.dataset.card import LICENSE_FILE, licence_text, render_card
 from tahaluf.dataset.configs import CONFIGS, DATA_DIR, DATA_PATTERN, SPLIT_NAMES, data_file
+from tahaluf.dataset.croissant import CROISSANT_FILE, croissant, croissant_bytes
 from tahaluf.dataset.rows import Built, EntityStats, Placement, build_rows
 
 
@@ -52,7 +53,7 @@ def data_files_hash(dataset_dir: str | Path | None = None, *, full: bool = False
 
 
 def write_dataset(folder: Path, built: Built, docs: list[Document], schema: Schema = SCHEMA) -> None:
-    """Write the data files and the card into ``folder`` (a staging folder)."""
+    """Write the data files, the card and ``croissant.json`` into ``folder`` (a staging folder)."""
     sizes = {}
     for c in CONFIGS:
         for s in SPLIT_NAMES:
@@ -61,8 +62,13 @@ def write_dataset(folder: Path, built: Built, docs: list[Document], schema: Sche
             b = jsonl_bytes(built.rows[c][s])
             p.write_bytes(b)
             sizes[data_file(c, s)] = len(b)
-    card = render_card(built, docs, schema, signatures.file_sums(folder, DATA_PATTERN), sizes)
+    sums = signatures.file_sums(folder, DATA_PATTERN)
+    card = render_card(built, docs, schema, sums, sizes)
     (folder / "README.md").write_bytes(card.encode("utf-8"))
+    (folder / LICENSE_FILE).write_bytes(licence_text().encode("utf-8"))
+    rows_per = {(c, s): len(built.rows[c][s]) for c in CONFIGS for s in SPLIT_NAMES}
+    doc = croissant(sums, rows_per, schema, signatures.sums_hash(sums)[:12], signatures.documents_hash(docs))
+    (folder / CROISSANT_FILE).write_bytes(croissant_bytes(doc))
 
 
 @dataclass(frozen=True)
