@@ -23,7 +23,7 @@ rows       the rows of every config: documents, entities (BIO, via
 about      name, licences, citation, the texts' status (NOTICE.md), RAI fields
 card       the dataset card: YAML front matter, statistics, the template
 croissant  ``croissant.json``: record sets, fields and files from the same Features
-builder    ``build``: rows to files atomically, the data hash, ``compare``
+builder    ``build``: rows to files atomically, the data files hash, ``compare``
 loader     ``declared`` and ``load``: the card's declarations and fresh rows
 =========  =================================================================
 

@@ -1,4 +1,4 @@
-"""``tahaluf build``: rows to files, atomically; the data hash; ``--check``.
+"""``tahaluf build``: rows to files, atomically; the data files hash; ``--check``.
 
 Determinism and atomicity
     :func:`build` makes the rows (:func:`tahaluf.dataset.rows.build_rows`),
@@ -10,11 +10,12 @@ Determinism and atomicity
     swapped in whole (:func:`tahaluf.core.fileio.atomic_dir`), so a failed
     build leaves the previous ``dataset/`` as it was.
 
-Data hash
+Data files hash
     :func:`data_files_hash` is the sha256 over the data files (their sha256 and path,
     in path order, as ``sha256sum`` prints them;
-    :func:`tahaluf.core.signatures.data_files_hash`); the card records it, and a
-    score's signature carries its first 12 hex digits.
+    :func:`tahaluf.core.signatures.data_files_hash`); the card, its citation and
+    ``croissant.json`` record it. It identifies a build; a score's signature
+    carries the documents hash instead (:func:`tahaluf.core.signatures.documents_hash`).
 
 Check
     :func:`compare` lists how a fresh build differs from the committed
@@ -73,7 +74,7 @@ def write_dataset(folder: Path, built: Built, docs: list[Document], schema: Sche
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What :func:`build` wrote: the folder, the source, the data hash, rows per config and split,
+    """What :func:`build` wrote: the folder, the source, the data files hash, rows per config and split,
     and what the BIO conversion had to do."""
 
     path: Path

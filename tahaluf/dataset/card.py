@@ -13,9 +13,9 @@ Body
     :class:`string.Template`) filled in with the statistics of the rows (per
     split, per fold, per label), what the BIO conversion had to do
     (:class:`tahaluf.dataset.rows.EntityStats`), a table of the data files
-    with their sha256, the data hash (:func:`tahaluf.core.signatures.sums_hash`
-    of those files, as ``sha256sum`` prints them; a score's signature carries
-    its first 12 hex digits), the documents hash and an example row of the
+    with their sha256, the data files hash (:func:`tahaluf.core.signatures.sums_hash`
+    of those files, as ``sha256sum`` prints them; it identifies the build), the
+    documents hash (what every score signature carries in ``data:``) and an example row of the
     ``entities`` and ``stance`` configs. A placeholder with no value is an
     error. The same rows give the same card, byte for byte.
 """

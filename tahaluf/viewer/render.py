@@ -15,7 +15,7 @@ the text content of the article element is exactly ``doc.text`` (the marks
 nest inside it, :mod:`tahaluf.viewer.marks`), so offsets can be checked on the
 DOM (:mod:`tahaluf.viewer.check`). Every text and attribute value is
 HTML-escaped (:func:`~tahaluf.viewer.marks.esc`). The header and footer say
-which annotations the page shows (``gold``, ``pass_a`` ...), the data hash of
+which annotations the page shows (``gold``, ``pass_a`` ...), the documents hash of
 its documents (:func:`tahaluf.core.signatures.documents_hash`) and the package
 version.
 """
@@ -200,7 +200,7 @@ def headline_of(doc: Document, limit: int = 120) -> str:
 
 def _footer(source: str | None, docs: Sequence[Document]) -> str:
     return (f'<footer class="ltr" lang="en">annotations: {esc(describe_source(source))} · '
-            f'data hash {esc(documents_hash(list(docs)))} · tahaluf {esc(__version__)}</footer>\n')
+            f'documents hash {esc(documents_hash(list(docs)))} · tahaluf {esc(__version__)}</footer>\n')
 
 
 def page_name(doc_id: str) -> str:
