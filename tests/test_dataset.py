@@ -61,7 +61,7 @@ def _with_changed_stance(docs: list[Document], doc_index: int = 0) -> tuple[list
 def test_two_builds_are_byte_identical(tmp_path, built):
     again = td.build(tmp_path / "dataset").path
     assert _sums(again) == _sums(built)
-    assert len(_sums(built)) == 1 + len(td.CONFIGS) * len(td.SPLIT_NAMES)
+    assert len(_sums(built)) == 3 + len(td.CONFIGS) * len(td.SPLIT_NAMES)  # card, LICENSE, croissant.json, data
 
 
 def test_committed_dataset_equals_a_fresh_build(built):
@@ -114,7 +114,7 @@ def test_card_declares_every_config_from_the_features(built):
     for section in ("## Dataset Description", "## Dataset Structure", "## Dataset Creation",
                     "### Curation Rationale", "### Source Data", "#### Who are the annotators?",
                     "### Personal and Sensitive Information", "## Considerations for Using the Data",
-                    "### Licensing Information", "### Citation Information", "../DATASHEET.md"):
+                    "### Licensing Information", "### Citation Information", "`DATASHEET.md`"):
         assert section in card, section
     assert "${" not in card
 
@@ -123,7 +123,7 @@ def test_data_hash_is_over_the_data_files(tmp_path, built):
     h = td.data_files_hash(built)
     assert len(h) == 12 and td.data_files_hash(built, full=True).startswith(h)
     card = (built / "README.md").read_text(encoding="utf-8")
-    assert f"**Data hash:** `{h}`" in card
+    assert f"**Data files hash:** `{h}`" in card
     assert f"**Documents hash:** `{documents_hash(corpus.source_documents()[0])}`" in card
     copy = tmp_path / "copy"
     import shutil

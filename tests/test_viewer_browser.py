@@ -69,7 +69,7 @@ def test_every_annotation_is_in_the_browser_dom(site):
         assert "<article" in dom and "data-kind" in dom  # this is Chromium's serialised DOM
         assert viewer.check_rendered(dom, d, speakers) == [], d.doc_id
         page = viewer.read_page(dom)
-        ids = {p.attrs["data-id"] for p in page.pieces}
+        ids = {p.attrs["data-id"] for p in page.pieces if "data-id" in p.attrs}  # not the private-use marker
         assert {f"quote-{q.quote_id}" for q in d.quotes} <= ids
         assert len({i for i in ids if i.startswith("ent-")}) == len(d.entities)
 
@@ -138,3 +138,62 @@ def test_an_arabic_font_is_installed():
     if not r.stdout.strip():
         _unavailable("no font with Arabic glyphs: apt-get install fonts-noto-core (or fonts-dejavu-core)")
     assert r.returncode == 0
+
+
+_MEASURE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"></head><body>
+<iframe id="index" src="index.html" style="width:1280px;height:900px;border:0"></iframe>
+<iframe id="page" src="{page}" style="width:1280px;height:900px;border:0"></iframe>
+<pre id="out">pending</pre>
+<script>
+function measure() {{
+  var d = document.getElementById('index').contentDocument, p = document.getElementById('page').contentDocument;
+  if (!d || !p || !d.getElementById('index') || !p.getElementById('text')) return setTimeout(measure, 50);
+  var a = d.getElementById('annotator'), lh = a ? parseFloat(getComputedStyle(a).lineHeight) || 16 : 0;
+  var ent = p.querySelector('.k-entity.tail'), after = getComputedStyle(ent, '::after');
+  var pua = p.querySelector('.pua');
+  document.getElementById('out').textContent = JSON.stringify({{
+    viewport: d.documentElement.clientWidth, scroll: d.documentElement.scrollWidth,
+    table_right: d.getElementById('index').getBoundingClientRect().right,
+    annotator_lines: a ? a.getClientRects().length : 0,
+    label_colour: after.color, label_background: after.backgroundColor, label_px: parseFloat(after.fontSize),
+    pua_note: pua ? getComputedStyle(pua, '::after').content : null
+  }});
+}}
+window.addEventListener('load', measure);
+</script></body></html>
+"""
+
+
+def _luminance(css: str) -> float:
+    r, g, b = (int(x) / 255 for x in re.findall(r"\d+", css)[:3])
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def test_viewer_layout_at_1280_px(site):
+    """Layout measured by Chromium at a 1280 px wide viewport (a test-only wrapper page with a script
+    frames the site's pages, which themselves allow no script): the index table fits without
+    horizontal overflow, the annotator is said once and does not wrap, entity-type labels are
+    readable, the private-use character of 000 is marked, and counts are pluralised."""
+    import json
+    from tahaluf.viewer.chromium import run_chromium
+    out, docs, _, _ = site
+    first = viewer.page_name(docs[0].doc_id)
+    (out / "measure.html").write_text(_MEASURE.format(page=first), "utf-8")
+    dom = run_chromium(["--allow-file-access-from-files", "--virtual-time-budget=20000",
+                        "--window-size=1400,2000", "--dump-dom", (out / "measure.html").resolve().as_uri()])
+    m = json.loads(re.search(r'<pre id="out">(.*?)</pre>', dom, re.S)[1].replace("&quot;", '"'))
+    assert m["viewport"] == 1280, m
+    assert m["scroll"] <= m["viewport"] and m["table_right"] <= m["viewport"], m  # no horizontal overflow
+    assert 1 <= m["annotator_lines"] <= 2, m
+    fg, bg = _luminance(m["label_colour"]), _luminance(m["label_background"])
+    ratio = (max(fg, bg) + 0.05) / (min(fg, bg) + 0.05)
+    assert ratio >= 7 and m["label_px"] >= 10, m  # WCAG AAA contrast, and not tiny
+    assert m["pua_note"] == '"U+F06F"', m
+    for d in docs:
+        page = viewer.dump_dom(out / viewer.page_name(d.doc_id))
+        n = len({q.speaker_id for q in d.quotes if q.speaker_id})
+        assert re.search(rf"\b{n} speaker{'' if n == 1 else 's'}\b", page), d.doc_id
+        assert not re.search(r"\b1 (speakers|quotations|entities)\b", page), d.doc_id
+    assert "private-use" in viewer.dump_dom(out / first).split("<article")[0]  # the visible note in the header

@@ -2,7 +2,7 @@
 
 See :mod:`tahaluf.analysis.agreement` for what every figure is and
 :mod:`tahaluf.analysis.disagreements` for the ``--disagreements`` list. The
-report carries a signature (data hashes of both passes, speaker registry, match
+report carries a signature (documents hashes of both passes, speaker registry, match
 rule, package version) in the sacrebleu style
 (:func:`tahaluf.analysis.agreement.signature`).
 """

@@ -37,7 +37,7 @@ def _summary(res, seconds: float) -> None:
     e = res.entity_stats
     print(f"entities: {e.entities} spans; {e.start_inside_token} start and {e.end_inside_token} end inside a "
           f"token; {e.crossing_sentence} cross a sentence boundary")
-    print(f"data hash: {res.data_hash}  ({seconds:.1f}s)")
+    print(f"data files hash: {res.data_hash}  ({seconds:.1f}s)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -122,7 +122,7 @@ COMMAND_DOCS: dict[str, str] = {
     "stats": "docs/annotation.md", "baselines": "docs/baselines.md", "leaderboard": "docs/baselines.md",
     "build": "docs/dataset.md", "export-conll": "docs/dataset.md#conll-2003-export",
     "evaluate": "docs/scoring.md", "show": "docs/viewer.md", "studio": "docs/labelstudio.md",
-    "docs": "docs/architecture.md#generated-documentation",
+    "docs": "docs/architecture.md#generated-documentation", "hashes": "docs/dataset.md#the-two-hashes",
 }
 
 

@@ -2,7 +2,7 @@
 
 The source is the adjudicated gold when it exists, else pass A
 (:func:`tahaluf.corpus.source_documents`); ``--source`` picks one explicitly.
-The output says which source was used and carries its data hash.
+The output says which source was used and carries its documents hash.
 """
 
 from __future__ import annotations

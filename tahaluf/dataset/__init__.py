@@ -7,6 +7,7 @@ annotation pass A; see :func:`tahaluf.corpus.source_documents`) into
     dataset/README.md                       dataset card; its YAML front matter
                                             declares every config, its data files
                                             and its features
+    dataset/croissant.json                  Croissant 1.1 metadata with the RAI fields
     dataset/data/<config>/<split>.jsonl     one JSON object a line, UTF-8 Arabic
 
 There is no loading script: ``datasets.load_dataset("<abs path>/dataset",
@@ -19,8 +20,10 @@ module     what it does
 configs    the configs, splits, file layout and ``datasets.Features`` declared
 rows       the rows of every config: documents, entities (BIO, via
            :mod:`tahaluf.core.tagging`), quotes (context, speakers), stance
+about      name, licences, citation, the texts' status (NOTICE.md), RAI fields
 card       the dataset card: YAML front matter, statistics, the template
-builder    ``build``: rows to files atomically, the data hash, ``compare``
+croissant  ``croissant.json``: record sets, fields and files from the same Features
+builder    ``build``: rows to files atomically, the data files hash, ``compare``
 loader     ``declared`` and ``load``: the card's declarations and fresh rows
 =========  =================================================================
 

@@ -1,4 +1,4 @@
-"""``tahaluf build``: rows to files, atomically; the data hash; ``--check``.
+"""``tahaluf build``: rows to files, atomically; the data files hash; ``--check``.
 
 Determinism and atomicity
     :func:`build` makes the rows (:func:`tahaluf.dataset.rows.build_rows`),
@@ -10,11 +10,12 @@ Determinism and atomicity
     swapped in whole (:func:`tahaluf.core.fileio.atomic_dir`), so a failed
     build leaves the previous ``dataset/`` as it was.
 
-Data hash
+Data files hash
     :func:`data_files_hash` is the sha256 over the data files (their sha256 and path,
     in path order, as ``sha256sum`` prints them;
-    :func:`tahaluf.core.signatures.data_files_hash`); the card records it, and a
-    score's signature carries its first 12 hex digits.
+    :func:`tahaluf.core.signatures.data_files_hash`); the card, its citation and
+    ``croissant.json`` record it. It identifies a build; a score's signature
+    carries the documents hash instead (:func:`tahaluf.core.signatures.documents_hash`).
 
 Check
     :func:`compare` lists how a fresh build differs from the committed
@@ -35,8 +36,9 @@ from tahaluf.core.fileio import atomic_dir
 from tahaluf.core.jsonio import jsonl_bytes
 from tahaluf.core.model import Document, Speaker
 from tahaluf.core.schema import SCHEMA, Schema
-from tahaluf.dataset.card import render_card
+from tahaluf.dataset.card import LICENSE_FILE, licence_text, render_card
 from tahaluf.dataset.configs import CONFIGS, DATA_DIR, DATA_PATTERN, SPLIT_NAMES, data_file
+from tahaluf.dataset.croissant import CROISSANT_FILE, croissant, croissant_bytes
 from tahaluf.dataset.rows import Built, EntityStats, Placement, build_rows
 
 
@@ -52,7 +54,7 @@ def data_files_hash(dataset_dir: str | Path | None = None, *, full: bool = False
 
 
 def write_dataset(folder: Path, built: Built, docs: list[Document], schema: Schema = SCHEMA) -> None:
-    """Write the data files and the card into ``folder`` (a staging folder)."""
+    """Write the data files, the card and ``croissant.json`` into ``folder`` (a staging folder)."""
     sizes = {}
     for c in CONFIGS:
         for s in SPLIT_NAMES:
@@ -61,13 +63,18 @@ def write_dataset(folder: Path, built: Built, docs: list[Document], schema: Sche
             b = jsonl_bytes(built.rows[c][s])
             p.write_bytes(b)
             sizes[data_file(c, s)] = len(b)
-    card = render_card(built, docs, schema, signatures.file_sums(folder, DATA_PATTERN), sizes)
+    sums = signatures.file_sums(folder, DATA_PATTERN)
+    card = render_card(built, docs, schema, sums, sizes)
     (folder / "README.md").write_bytes(card.encode("utf-8"))
+    (folder / LICENSE_FILE).write_bytes(licence_text().encode("utf-8"))
+    rows_per = {(c, s): len(built.rows[c][s]) for c in CONFIGS for s in SPLIT_NAMES}
+    doc = croissant(sums, rows_per, schema, signatures.sums_hash(sums)[:12], signatures.documents_hash(docs))
+    (folder / CROISSANT_FILE).write_bytes(croissant_bytes(doc))
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What :func:`build` wrote: the folder, the source, the data hash, rows per config and split,
+    """What :func:`build` wrote: the folder, the source, the data files hash, rows per config and split,
     and what the BIO conversion had to do."""
 
     path: Path

@@ -13,9 +13,9 @@ Body
     :class:`string.Template`) filled in with the statistics of the rows (per
     split, per fold, per label), what the BIO conversion had to do
     (:class:`tahaluf.dataset.rows.EntityStats`), a table of the data files
-    with their sha256, the data hash (:func:`tahaluf.core.signatures.sums_hash`
-    of those files, as ``sha256sum`` prints them; a score's signature carries
-    its first 12 hex digits), the documents hash and an example row of the
+    with their sha256, the data files hash (:func:`tahaluf.core.signatures.sums_hash`
+    of those files, as ``sha256sum`` prints them; it identifies the build), the
+    documents hash (what every score signature carries in ``data:``) and an example row of the
     ``entities`` and ``stance`` configs. A placeholder with no value is an
     error. The same rows give the same card, byte for byte.
 """
@@ -35,8 +35,12 @@ from tahaluf.core.errors import TahalufError
 from tahaluf.core.model import Document
 from tahaluf.core.schema import Schema
 from tahaluf.core.version import __version__
+import tahaluf.dataset.about as about
 from tahaluf.dataset.configs import CONFIGS, DATA_DIR, DEFAULT_CONFIG, SPLIT_NAMES, data_file, features
 from tahaluf.dataset.rows import Built
+
+#: the licence file the card's ``license_link`` names, written next to the card (:func:`licence_text`)
+LICENSE_FILE = "LICENSE"
 
 #: the card's prose, in the package's ``templates/`` folder (one level above this module)
 CARD_TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "dataset_card.md"
@@ -52,18 +56,19 @@ def _card_yaml(built: Built, schema: Schema, sizes: Mapping[str, int]) -> str:
     from huggingface_hub import DatasetCardData
 
     card = DatasetCardData(
-        pretty_name="Tahaluf",
+        pretty_name=about.NAME,
         language=["ar"],
-        license="other",
-        license_name="annotations-cc-by-4.0-texts-publishers-copyright",
+        license="other",  # annotations CC BY 4.0, texts the publishers' (NOTICE.md), code MIT
+        license_name=about.LICENSE_NAME,
+        license_link=LICENSE_FILE,  # in this folder, written by the build
         annotations_creators=["machine-generated"],
         language_creators=["found"],
         multilinguality=["monolingual"],
         size_categories=["n<1K"],
         source_datasets=["original"],
-        task_categories=["token-classification", "text-classification"],
-        task_ids=["named-entity-recognition", "multi-class-classification"],
-        tags=["arabic", "news", "quotation-attribution", "stance-detection", "named-entity-recognition"],
+        task_categories=list(about.TASK_CATEGORIES),
+        task_ids=list(about.TASK_IDS),
+        tags=list(about.TAGS),
     )
     MetadataConfigs({
         c: {**({"default": True} if c == DEFAULT_CONFIG else {}),
@@ -88,6 +93,20 @@ def _card_yaml(built: Built, schema: Schema, sizes: Mapping[str, int]) -> str:
                                dataset_size=sum(v.num_bytes for v in splits.values()))
     DatasetInfosDict(infos).to_dataset_card_data(card)
     return card.to_yaml()
+
+
+def licence_text() -> str:
+    """``dataset/LICENSE``: what each part is licensed under, the texts' notice (NOTICE.md, verbatim)
+    and the CC BY 4.0 text of the annotations (LICENSE-ANNOTATIONS)."""
+    annotations = about.ANNOTATIONS_LICENSE_FILE.read_text(encoding="utf-8")
+    return (
+        "Tahaluf dataset: licences\n\n"
+        "- Annotations (all layers, the speaker registry, the metadata): CC BY 4.0 (text below).\n"
+        "- Article texts (the `text`, `context` and span `text` fields): NOT under CC BY 4.0; see the notice below.\n"
+        "- Code of the tahaluf package (not in this folder): MIT.\n\n"
+        "== The article texts: status and take-down ==\n\n" + about.texts_status() + "\n\n"
+        "== Annotations ==\n\n" + annotations
+    )
 
 
 def _counts_table(header: list[str], rows: list[list[Any]]) -> str:
@@ -203,6 +222,10 @@ def render_card(built: Built, docs: list[Document], schema: Schema, sums: list[t
         "yaml": _card_yaml(built, schema, sizes),
         "version": __version__,
         "data_hash": h[:12],
+        "citation": about.bibtex(__version__, h[:12]),
+        "texts_status_quoted": about.texts_status().replace("\n\n", "\n>\n> "),
+        "task_categories": ", ".join(f"`{t}`" for t in about.TASK_CATEGORIES),
+        "task_ids": ", ".join(f"`{t}`" for t in about.TASK_IDS),
         "data_hash_full": h,
         "documents_hash": signatures.documents_hash(docs),
         "source_note": source_note,

@@ -45,6 +45,7 @@ into a line feed.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -223,6 +224,18 @@ def _open_tag(m: Mark, head: bool, tail: bool) -> str:
     return "<span " + " ".join(f'{k}="{esc(v)}"' for k, v in attrs) + ">"
 
 
+#: private-use characters (U+E000-U+F8FF): no font shows them, so the page marks them
+_PUA = re.compile("[\ue000-\uf8ff]")
+
+
+def _pua_marker(m: re.Match) -> str:
+    """A private-use character kept as stored, in a span that says what it is (the label is CSS
+    ``::after`` content, so the article's text content stays ``doc.text``)."""
+    code = f"U+{ord(m.group()):04X}"
+    return (f'<span class="pua" data-note="{code}" title="{code}: a private-use character, kept as '
+            f'stored (no font has a glyph for it; see the notes above)">{m.group()}</span>')
+
+
 def render_text(text: str, ms: Sequence[Mark]) -> str:
     """``text`` with ``ms`` as nested ``<span>`` elements (see the module docstring)."""
     order = sorted(ms, key=Mark.sort_key)
@@ -255,7 +268,7 @@ def render_text(text: str, ms: Sequence[Mark]) -> str:
     out = []
     for kind, x in tokens:
         if kind == "text":
-            out.append(esc(x))
+            out.append(_PUA.sub(_pua_marker, esc(x)))
         elif kind == "open":
             m, p0, p1 = x
             out.append(_open_tag(m, p0 == m.start, p1 == m.end))

@@ -15,7 +15,7 @@ the text content of the article element is exactly ``doc.text`` (the marks
 nest inside it, :mod:`tahaluf.viewer.marks`), so offsets can be checked on the
 DOM (:mod:`tahaluf.viewer.check`). Every text and attribute value is
 HTML-escaped (:func:`~tahaluf.viewer.marks.esc`). The header and footer say
-which annotations the page shows (``gold``, ``pass_a`` ...), the data hash of
+which annotations the page shows (``gold``, ``pass_a`` ...), the documents hash of
 its documents (:func:`tahaluf.core.signatures.documents_hash`) and the package
 version.
 """
@@ -84,15 +84,20 @@ dl.meta dt{{font-weight:600}} dl.meta dd{{margin:0}}
 .k-cue{{color:#0b3d91;font-weight:700;border-bottom:2px dotted #0b3d91}}
 .k-source{{outline:1.5px dashed #444;outline-offset:1px;border-radius:3px}}
 .k-entity.tail::after{{content:attr(data-label);direction:ltr;unicode-bidi:isolate;
- font:500 .5rem/1 "DejaVu Sans","Liberation Sans",sans-serif;color:#444;vertical-align:.7em;margin-inline-start:1px}}
+ font:600 .66rem/1 "DejaVu Sans","Liberation Sans",sans-serif;color:#111;background:#fff;border:1px solid #777;
+ border-radius:2px;padding:0 .12rem;vertical-align:.6em;margin-inline-start:2px}}
+.pua{{outline:2px solid #b00020;outline-offset:1px;border-radius:2px}}
+.pua::after{{content:attr(data-note);direction:ltr;unicode-bidi:isolate;font:600 .62rem/1 "DejaVu Sans",sans-serif;
+ color:#fff;background:#b00020;border-radius:2px;padding:0 .2rem;margin-inline-start:2px;vertical-align:.5em}}
 .k-boilerplate{{color:#9a9a9a;background:repeating-linear-gradient(135deg,#f4f4f4 0 6px,#ececec 6px 12px)}}
 .k-boilerplate .m{{background:none}}
 table{{border-collapse:collapse;margin:.8rem 0}}
 th,td{{border:1px solid #d5d5d5;padding:.25rem .45rem;text-align:start;vertical-align:top}}
 th{{background:#f3f3f3}} td[data-count]{{text-align:right}}
-td.ar{{font-family:"Noto Naskh Arabic","Noto Sans Arabic","DejaVu Sans",sans-serif;font-size:.95rem;
- min-width:18rem;max-width:28rem}}
-td.names{{min-width:14rem}}
+#index{{font-size:.8rem}} #index th{{font-size:.66rem;padding:.2rem .25rem}} #index td{{padding:.2rem .3rem}}
+td.ar{{font-family:"Noto Naskh Arabic","Noto Sans Arabic","DejaVu Sans",sans-serif;font-size:.9rem;
+ min-width:9rem;max-width:15rem}}
+td.names{{min-width:7rem}} td.doc{{word-break:break-all;min-width:5.5rem;font-size:.72rem}}
 tr.total td{{font-weight:700}}
 footer{{margin-top:1.5rem;border-top:1px solid #ddd;padding-top:.5rem}}
 """
@@ -162,7 +167,11 @@ def render_document(doc: Document, speakers: Speakers,
     if doc.doc_stance:
         rows.append(("document stance", " ".join(f"{k}={v}" for k, v in doc.doc_stance.items())))
     rows.append(("layers", ", ".join(layers) + " (+ boilerplate)"))
-    rows.append(("counts", f"{len(doc.entities)} entities, {n_q} quotations, {len(spk)} speakers"))
+    rows.append(("counts", f"{plural(len(doc.entities), 'entity', 'entities')}, {plural(n_q, 'quotation')}, "
+                           f"{plural(len(spk), 'speaker')}"))
+    notes = [n for n in doc.metadata.get("quality_notes", ()) if n.get("code") == "private-use-character"]
+    for n in notes:
+        rows.append(("note", f"[{n['start']}, {n['end']}) {n['note']} (marked in the text)"))
     dl = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows if v)
     crumbs = (f'<p class="ltr"><a href="{esc(index_href)}">← all articles</a></p>\n' if index_href else "")
     ent_labels = {e.label for e in doc.entities}
@@ -173,6 +182,11 @@ def render_document(doc: Document, speakers: Speakers,
             + f'<article id="text" class="text" lang="ar" dir="rtl" data-doc-id="{esc(doc.doc_id)}" '
               f'data-layers="{esc(",".join(layers))}">{body}</article>\n'
             + _footer(source, [doc]) + "</body>\n</html>\n")
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``1 speaker``, ``2 speakers`` (``many`` for an irregular plural)."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def headline_of(doc: Document, limit: int = 120) -> str:
@@ -186,7 +200,7 @@ def headline_of(doc: Document, limit: int = 120) -> str:
 
 def _footer(source: str | None, docs: Sequence[Document]) -> str:
     return (f'<footer class="ltr" lang="en">annotations: {esc(describe_source(source))} · '
-            f'data hash {esc(documents_hash(list(docs)))} · tahaluf {esc(__version__)}</footer>\n')
+            f'documents hash {esc(documents_hash(list(docs)))} · tahaluf {esc(__version__)}</footer>\n')
 
 
 def page_name(doc_id: str) -> str:
@@ -221,6 +235,8 @@ def render_index(docs: Sequence[Document], speakers: Speakers, *, source: str | 
                                                  - set(schema.entity_labels))
     cols = labels + ["entities", "quotes"] + [f"quotes_{s}" for s in schema.stance_labels] + ["speakers"]
     heads = labels + ["entities", "quotes"] + [f"quotes {s}" for s in schema.stance_labels] + ["speakers"]
+    annotators = uniq(d.annotator or "" for d in docs)
+    one_annotator = len(annotators) == 1  # said once above the table instead of in every row
     rows = []
     total = {c: 0 for c in cols}
     all_speakers: set[str] = set()
@@ -238,21 +254,25 @@ def render_index(docs: Sequence[Document], speakers: Speakers, *, source: str | 
         stance = " ".join(f"{v}" for v in d.doc_stance.values())
         rows.append(
             f'<tr data-doc-id="{esc(d.doc_id)}"><td>{i}</td>'
-            f'<td><a href="{esc(_urlquote(href(d.doc_id)))}">{esc(d.doc_id)}</a></td>'
+            f'<td class="doc"><a href="{esc(_urlquote(href(d.doc_id)))}">{esc(d.doc_id)}</a></td>'
             f'<td class="ar" lang="ar" dir="rtl">{esc(headline)}</td><td>{esc(split)}</td>'
-            f'<td>{esc(d.annotator or "")}</td>{cells}<td>{esc(stance)}</td>'
+            + ("" if one_annotator else f'<td class="annotator">{esc(d.annotator or "")}</td>')
+            + f'{cells}<td>{esc(stance)}</td>'
             f'<td class="names">{esc(names)}</td></tr>')
     total["speakers"] = len(all_speakers)
     tcells = "".join(f'<td data-count="{esc(k)}">{total[k]}</td>' for k in cols)
-    rows.append(f'<tr class="total" data-doc-id=""><td></td><td>all</td><td></td><td></td><td></td>'
-                f'{tcells}<td></td><td></td></tr>')
-    th = "".join(f"<th>{esc(h)}</th>" for h in ["#", "document", "headline", "split", "annotator", *heads,
+    rows.append(f'<tr class="total" data-doc-id=""><td></td><td>all</td><td></td><td></td>'
+                + ("" if one_annotator else "<td></td>") + f'{tcells}<td></td><td></td></tr>')
+    th = "".join(f"<th>{esc(h)}</th>" for h in ["#", "document", "headline", "split",
+                                                 *([] if one_annotator else ["annotator"]), *heads,
                                                  "doc stance", "speaker names"])
+    who = (f' Annotator of every article: <span id="annotator">{esc(annotators[0])}</span>.'
+           if one_annotator and annotators[0] else "")
     return (_head("Tahaluf: the annotated articles", schema, "en", "ltr")
             + '<body class="ltr" style="max-width:none">\n<h1>Tahaluf: the annotated articles</h1>\n'
             + f'<p>Annotations: {esc(describe_source(source))}. Entity counts by type, quotations (by '
               f'stance towards T1) and distinct speakers per article; follow a link to read the article '
-              f'with its layers.</p>\n'
+              f'with its layers.{who}</p>\n'
             + f'<table id="index"><thead><tr>{th}</tr></thead><tbody>\n' + "\n".join(rows)
             + "\n</tbody></table>\n" + _footer(source, docs) + "</body>\n</html>\n")
 
