@@ -23,8 +23,9 @@ def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--task", choices=tuple(TASKS), help="what to score")
     p.add_argument("--split", choices=SPLIT_CHOICES, default=ALL,
                    help="the articles the submission covers (default: all)")
-    p.add_argument("--protocol", default=None,
-                   help="label the signature with a protocol instead of the split (e.g. lodo, needs --split all)")
+    p.add_argument("--protocol", choices=("lodo",), default=None,
+                   help="label the signature with a known protocol instead of the split (lodo: one held-out "
+                        "prediction per article; needs --split all)")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
     p.add_argument("--per-doc", action="store_true", help="print the per-article breakdown")
     p.add_argument("--missing-stance", choices=("refuse", "wrong"), default="refuse",
@@ -35,7 +36,8 @@ def _args(p: argparse.ArgumentParser) -> None:
                    help="print the table of what each entity match mode scores (README) and exit")
 
 
-def _resolve(path: str) -> Path:
+def resolve_input(path: str) -> Path:
+    """``path``, or the same relative path in the repository root when it does not exist here."""
     p = Path(path)
     if p.exists() or p.is_absolute():
         return p
@@ -67,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
             res = evaluate(task=args.task, split=args.split, docs=docs, reference=reference, protocol=args.protocol,
                            bootstrap=boot, missing=args.missing_stance, name="<stdin>", text=sys.stdin.read())
         else:
-            res = evaluate(_resolve(args.submission), task=args.task, split=args.split, docs=docs,
+            res = evaluate(resolve_input(args.submission), task=args.task, split=args.split, docs=docs,
                            reference=reference, protocol=args.protocol, bootstrap=boot, missing=args.missing_stance,
                            name=args.submission)
     except SubmissionRefused as e:

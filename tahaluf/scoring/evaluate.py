@@ -52,6 +52,20 @@ def evaluate(source: str | Path | Iterable[Mapping] | None = None, *, task: str,
                             bootstrap=bootstrap, schema=schema, speakers=speakers, missing=missing)
 
 
+def evaluate_submission_file(source: str | Path, *, task: str, split: str, docs: Sequence[Document],
+                             reference: str, protocol: str | None = None,
+                             bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, speakers=None,
+                             name: str | None = None, missing: str = "refuse",
+                             schema: Schema = SCHEMA) -> tuple[Submission, dict]:
+    """:func:`evaluate` of a file that also returns the validated submission (for paired comparisons)."""
+    if speakers is None and task == "quotes":
+        speakers = load_speakers()
+    sub = load_submission(source, task=task, split=split, docs=docs, schema=schema, speakers=speakers,
+                          missing=missing, name=name)
+    return sub, score_submission(sub, all_docs=docs, reference=reference, protocol=protocol, bootstrap=bootstrap,
+                                 schema=schema, speakers=speakers, missing=missing)
+
+
 def score_submission(sub: Submission, *, all_docs: Sequence[Document], reference: str, protocol: str | None = None,
                      bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, schema: Schema = SCHEMA,
                      speakers=None, missing: str = "refuse") -> dict:
