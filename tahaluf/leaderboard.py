@@ -49,6 +49,7 @@ SPACES: dict[str, tuple[str, str]] = {
 COLUMNS: dict[str, tuple[tuple[str, str, tuple[str, ...], tuple[str, ...] | None, str | None], ...]] = {
     "entities": (
         ("LODO strict F1", "lodo", ("strict", "micro", "f1"), ("strict", "micro", "ci95", "f1"), "strict"),
+        ("LODO strict F1, fold mean ± sd", "lodo", ("folds", "mean"), ("folds", "sd"), "strict"),
         ("LODO strict macro F1", "lodo", ("strict", "macro", "f1"), ("strict", "macro", "ci95", "f1"), "strict"),
         ("LODO partial F1", "lodo", ("modes", "partial", "f1"), ("modes", "partial", "ci95", "f1"), "partial"),
         ("LODO ent_type F1", "lodo", ("modes", "ent_type", "f1"), ("modes", "ent_type", "ci95", "f1"), "ent_type"),
@@ -57,6 +58,7 @@ COLUMNS: dict[str, tuple[tuple[str, str, tuple[str, ...], tuple[str, ...] | None
     "quotes": (
         ("LODO quote+speaker F1", "lodo", ("end_to_end", "overlap", "f1"), ("end_to_end", "overlap", "ci95", "f1"),
          "overlap"),
+        ("LODO quote+speaker F1, fold mean ± sd", "lodo", ("folds", "mean"), ("folds", "sd"), "overlap"),
         ("LODO quote exact F1", "lodo", ("quote", "exact", "f1"), ("quote", "exact", "ci95", "f1"), "exact"),
         ("LODO quote overlap F1", "lodo", ("quote", "overlap", "f1"), ("quote", "overlap", "ci95", "f1"), "overlap"),
         ("LODO cue exact F1", "lodo", ("cue", "exact", "f1"), ("cue", "exact", "ci95", "f1"), "exact"),
@@ -68,6 +70,7 @@ COLUMNS: dict[str, tuple[tuple[str, str, tuple[str, ...], tuple[str, ...] | None
     # paths inside one target's result (``per_target.<target>``); one section per target
     "stance": (
         ("LODO macro F1", "lodo", ("macro_f1",), ("ci95", "macro_f1"), "target"),
+        ("LODO macro F1, fold mean ± sd", "lodo", ("folds", "mean"), ("folds", "sd"), "target"),
         ("LODO F_avg", "lodo", ("f_avg",), ("ci95", "f_avg"), "target"),
         ("LODO accuracy", "lodo", ("accuracy",), ("ci95", "accuracy"), "target"),
         ("test macro F1", "test", ("macro_f1",), ("ci95", "macro_f1"), "target"),
@@ -135,14 +138,17 @@ def build(results: Sequence[dict]) -> dict:
                 continue
             row = {"system": r["system"], "kind": r.get("kind", "baseline"), "description": r["description"],
                    "config": r.get("config", {}), "reference": r["reference"], "data": r["data"],
-                   "tahaluf_version": r["tahaluf_version"], "values": [], "intervals": [],
+                   "tahaluf_version": r["tahaluf_version"], "values": [], "intervals": [], "flags": [],
                    "_subs": r.get("_subs", {})}
             for header, run, path, ci, mode in COLUMNS[task]:
                 if run not in r["runs"]:
                     row["values"].append(None)
                     row["intervals"].append(None)
+                    row["flags"].append(False)
                     continue
                 score = r["runs"][run]["score"]
+                row["flags"].append(bool((score.get("intervals") or {}).get("degenerate")) and ci is not None
+                                    and path[0] != "folds")
                 if target is not None:
                     score = score["per_target"].get(target)
                     if score is None:  # a results file made before the target existed
@@ -193,10 +199,12 @@ def section_title(task: str, target: str | None, schema: Schema = SCHEMA, space:
     return f"{TASKS[task].title}, target {target.removeprefix('stance_').upper()}: {t.description}"
 
 
-def _cell(v, ci) -> str:
+def _cell(v, ci, flag: bool = False) -> str:
     if v is None:
         return "–"
-    return f"{v:.3f}" + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")
+    if isinstance(ci, (int, float)):  # a spread, not an interval
+        return f"{v:.3f} ± {ci:.3f}"
+    return f"{v:.3f}" + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "") + ("†" if flag else "")
 
 
 def _vs_cell(k: int, vs: dict | None) -> str:
@@ -216,7 +224,8 @@ def _task_table(t: dict, heading: str) -> list[str]:
            "| system | " + " | ".join(t["columns"]) + (" | vs best |" if vs else " |"),
            "|---|" + "---:|" * (len(t["columns"]) + vs)]
     for k, row in enumerate(t["rows"]):
-        cells = [_cell(v, c) for v, c in zip(row["values"], row["intervals"])]
+        cells = [_cell(v, c, f) for v, c, f in zip(row["values"], row["intervals"], row.get("flags") or
+                                                    [False] * len(row["values"]))]
         if vs:
             cells.append(_vs_cell(k, row.get("vs_best")))
         name = row["system"] + (" (submission)" if row.get("kind") == "submission" else "")
@@ -251,6 +260,12 @@ def markdown(board: dict) -> str:
          f"Cells: score [{int(b['level'] * 100)}% percentile bootstrap interval over articles, "
          f"{b['resamples']} resamples, seed {b['seed']}]. With so few articles the intervals are wide: they "
          "resample articles, not mentions."),
+        "",
+        ("LODO figures: the first column is the primary one, the score pooled over the held-out articles "
+         "(counts summed over the five folds, as the scorer computes every score); the `fold mean ± sd` column "
+         "is the mean over the five folds' scores with their sample standard deviation, reported beside it. "
+         "† marks an interval that rests on fewer than 3 articles or on fewer than 20 distinct bootstrap "
+         f"samples (the test split's {n_test} articles allow 3): it is printed but is not a meaningful interval."),
         "",
         ("vs best: the entry's first-column score minus the section's best, with the 95% paired bootstrap "
          "interval over articles and the exact paired permutation p-value over articles (two-sided, all 2^n "

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tahaluf.core.errors import TahalufError
@@ -19,7 +20,7 @@ from tahaluf.leaderboard import build, collect, tables
 from tahaluf.scoring.compare import headline_counts, paired
 from tahaluf.scoring.entries import EntryRefused, verify_entry, write_submission
 from tahaluf.scoring.evaluate import evaluate_submission_file
-from tahaluf.scoring.submission import SubmissionRefused, gold_submission
+from tahaluf.scoring.submission import gold_submission
 from tahaluf.scoring.tasks import TASKS, get
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -219,3 +220,49 @@ def test_compare_command_prints_both_tests():
     r = _tahaluf("compare", "entities-crf", "nothing", "--task", "entities")
     assert r.returncode == 1 and "neither a predictions file nor an entry" in r.stderr
 
+
+
+def test_degenerate_intervals_are_flagged_and_warned():
+    from tahaluf.scoring.evaluate import evaluate
+    from tahaluf.scoring.report import render
+    for split, n, distinct in (("test", 2, 3), ("validation", 1, 1)):
+        res = evaluate(BASE / "quotes-rule" / f"{split}.jsonl", task="quotes", split=split, docs=DOCS, reference=REF)
+        assert res["intervals"] == {"n_docs": n, "n_distinct_samples": distinct, "degenerate": True,
+                                    "warning": res["intervals"]["warning"]}
+        assert "not meaningful" in res["intervals"]["warning"]
+        assert "warning: the intervals rest on" in render(res)
+    res = evaluate(BASE / "quotes-rule" / "lodo.jsonl", task="quotes", docs=DOCS, reference=REF, protocol="lodo")
+    assert not res["intervals"]["degenerate"] and res["intervals"]["n_distinct_samples"] >= 20
+    assert "warning:" not in render(res)
+    board = build(collect(BASE))
+    rows = board["tasks"]["quotes"]["rows"]
+    test_col = board["tasks"]["quotes"]["columns"].index("test quote+speaker F1")
+    assert all(r["flags"][test_col] and not r["flags"][0] for r in rows)
+    assert "]† |" in tables(board)
+
+
+def test_lodo_is_reported_pooled_and_as_the_mean_over_folds():
+    from tahaluf.scoring.evaluate import evaluate
+    from tahaluf.scoring.report import render
+    res = evaluate(BASE / "stance-tfidf-lr" / "lodo.jsonl", task="stance", docs=DOCS, reference=REF, protocol="lodo")
+    for r in res["per_target"].values():
+        vals = [d["macro_f1"] for d in r["per_doc"].values()]
+        f = r["folds"]
+        assert f["pooled"] == r["macro_f1"] and f["primary"] == "pooled" and f["n_folds"] == 5
+        assert f["mean"] == round(sum(vals) / 5, 6) and f["min"] == min(vals) and f["max"] == max(vals)
+        assert f["sd"] == round(float(np.std(vals, ddof=1)), 6)
+    assert res["per_target"]["stance_t3"]["folds"]["mean"] != res["per_target"]["stance_t3"]["folds"]["pooled"]
+    assert "pooled over the 5 held-out articles 0.633 (primary); mean over folds" in render(res)
+    board = build(collect(BASE))
+    t1 = board["tasks"]["stance_t1"]
+    assert t1["columns"][:2] == ["LODO macro F1", "LODO macro F1, fold mean ± sd"]
+    assert " ± " in tables(board)
+
+
+def test_compare_flags_a_degenerate_interval():
+    r = _tahaluf("compare", "quotes-rule", "quotes-crf", "--task", "quotes", "--split", "test", "--json")
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert res["n_docs"] == 2 and res["bootstrap"]["degenerate"] and res["permutation"]["p_floor"] == 0.5
+    r = _tahaluf("compare", "quotes-rule", "quotes-crf", "--task", "quotes", "--split", "test")
+    assert "warning: the bootstrap interval rests on 2 article(s)" in r.stdout

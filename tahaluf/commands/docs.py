@@ -124,6 +124,7 @@ COMMAND_DOCS: dict[str, str] = {
     "evaluate": "docs/scoring.md", "show": "docs/viewer.md", "studio": "docs/labelstudio.md",
     "docs": "docs/architecture.md#generated-documentation",
     "submit": "docs/scoring.md#submitting-to-the-leaderboard", "compare": "docs/scoring.md#comparing-systems",
+    "convert": "docs/scoring.md#row-shaped-submissions",
 }
 
 

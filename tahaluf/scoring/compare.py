@@ -42,7 +42,7 @@ from collections.abc import Callable
 import numpy as np
 
 from tahaluf.core.errors import TahalufError
-from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, DIGITS, Bootstrap, macro_prf, prf
+from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, DIGITS, MIN_DISTINCT, MIN_DOCS, Bootstrap, macro_prf, prf
 from tahaluf.core.schema import SCHEMA, Schema
 from tahaluf.scoring import entities as ent
 from tahaluf.scoring import quotes as quo
@@ -121,9 +121,11 @@ def paired(a: Submission, b: Submission, *, target: str | None = None, schema: S
     p = float(np.mean(stats >= abs(obs) - 1e-12))
     floor = 1 / 2 ** (n - 1) if n else 1.0
     r = lambda x: round(float(x), DIGITS)
+    n_distinct = len(np.unique(np.round(diffs, DIGITS)))
     return {
         "metric": name, "n_docs": n, "a": r(va), "b": r(vb), "difference": r(obs),
-        "bootstrap": {"ci95": [r(lo), r(hi)], "n_distinct": int(len(np.unique(np.round(diffs, DIGITS)))),
+        "bootstrap": {"ci95": [r(lo), r(hi)], "n_distinct": n_distinct,
+                      "degenerate": bool(n < MIN_DOCS or n_distinct < MIN_DISTINCT),
                       "excludes_zero": bool(lo > 0 or hi < 0), **bootstrap.to_dict()},
         "permutation": {"p_value": r(p), "exact": exact, "n_assignments": int(2 ** n if exact else SAMPLES),
                         "p_floor": r(floor), "significant": bool(p <= ALPHA), "alpha": ALPHA},
@@ -147,6 +149,9 @@ def render(res: dict, name_a: str, name_b: str) -> str:
              f"({'all ' if pm['exact'] else ''}{pm['n_assignments']} assignments"
              f"{'' if pm['exact'] else ', sampled'}; floor {pm['p_floor']:.4f})",
              f"note: {res['note']}",
+             *([f"warning: the bootstrap interval rests on {res['n_docs']} article(s) and {bs['n_distinct']} distinct "
+                f"outcome(s) (fewer than {MIN_DOCS} or {MIN_DISTINCT}): it is not a meaningful interval"]
+               if bs["degenerate"] else []),
              f"verdict (permutation test, alpha {pm['alpha']}): "
              + ("A and B differ" if pm["significant"] else "no significant difference")]
     if bs["excludes_zero"] and not pm["significant"]:

@@ -36,7 +36,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tahaluf.core.errors import TahalufError, did_you_mean
@@ -228,7 +228,7 @@ def write_submission(predictions: Path, *, task: str, name: str, description: st
             raise TahalufError(f"submissions/{name} is a {old['task']} entry; a {task} run needs another name")
         runs = {k: v for k, v in old["runs"].items() if k != run}
         old_files = {v["predictions"]: (target / v["predictions"]).read_bytes() for v in runs.values()}
-    when = (now or datetime.now(timezone.utc)).replace(microsecond=0).isoformat()
+    when = (now or datetime.now(UTC)).replace(microsecond=0).isoformat()
     runs[run] = {"protocol": protocol or "fixed", "split": split, "predictions": f"{run}.jsonl",
                  "n_docs": len(sub.docs), "score": score,
                  "provenance": {"command": command, "tahaluf_version": __version__, "data": data,
