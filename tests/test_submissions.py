@@ -266,3 +266,60 @@ def test_compare_flags_a_degenerate_interval():
     assert res["n_docs"] == 2 and res["bootstrap"]["degenerate"] and res["permutation"]["p_floor"] == 0.5
     r = _tahaluf("compare", "quotes-rule", "quotes-crf", "--task", "quotes", "--split", "test")
     assert "warning: the bootstrap interval rests on 2 article(s)" in r.stdout
+
+
+def test_reference_option_scores_against_any_annotation(tmp_path):
+    pred = str(BASE / "quotes-rule" / "test.jsonl")
+    r = _tahaluf("evaluate", pred, "--task", "quotes", "--split", "test", "--reference", "pass_b", "--json")
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert res["reference"] == "pass_b" and "|ref:pass_b|" in res["signature"]
+    folder = tmp_path / "my annotations"
+    shutil.copytree(ROOT / "annotation" / "passes" / "pass_b", folder)
+    r = _tahaluf("evaluate", pred, "--task", "quotes", "--split", "test", "--reference", str(folder), "--json")
+    assert r.returncode == 0, r.stderr
+    res2 = json.loads(r.stdout)
+    assert "|ref:folder|" in res2["signature"] and str(tmp_path) not in r.stdout.split('"signatures"')[1]
+    assert res2["data"] == res["data"] and res2["quote"] == res["quote"]
+
+
+def test_outside_a_clone_the_error_says_what_to_do(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TAHALUF_ROOT": str(tmp_path)}
+    r = subprocess.run([sys.executable, "-m", "tahaluf", "evaluate", "x.jsonl", "--task", "entities"],
+                       capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert r.returncode == 1 and "set TAHALUF_ROOT" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_the_readme_loop(tmp_path):
+    """load_dataset -> train -> row-shaped predictions -> evaluate -> submit -> leaderboard -> compare,
+    the README's code run as it stands (the dataset path filled in)."""
+    import re
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    loop = readme[readme.index("**The whole loop**"):]
+    code = re.search(r"```python\n(.*?)```", loop, re.S).group(1)
+    shell = re.search(r"```bash\n(.*?)```", loop, re.S).group(1).strip().splitlines()
+    code = code.replace("/abs/path/to/tahaluf/dataset", str(ROOT / "dataset"))
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        exec(compile(code, "README.md", "exec"), {})
+    finally:
+        os.chdir(cwd)
+    assert (tmp_path / "stance-test.jsonl").exists()
+    out = {}
+    for line in shell:
+        import shlex
+        argv = shlex.split(line.split("#")[0])[1:]
+        if argv[0] == "submit":
+            argv += ["--out", str(tmp_path / "submissions")]
+        if argv[0] == "leaderboard":
+            argv += ["--dry-run", "--submissions", str(tmp_path / "submissions")]
+        if argv[0] == "compare":
+            argv[1] = str(tmp_path / "submissions" / "my-majority")
+        r = _tahaluf(*argv, cwd=tmp_path)
+        assert r.returncode == 0, (line, r.stderr[-2000:])
+        out[argv[0]] = r.stdout
+    assert "warning: the intervals rest on 2 article(s)" in out["evaluate"]
+    assert "| my-majority (submission) |" in out["leaderboard"]
+    assert "paired bootstrap over articles" in out["compare"] and "exact paired permutation" in out["compare"]
+    assert "floor 0.5000" in out["compare"]

@@ -26,6 +26,9 @@ def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--protocol", choices=("lodo",), default=None,
                    help="label the signature with a known protocol instead of the split (lodo: one held-out "
                         "prediction per article; needs --split all)")
+    p.add_argument("--reference", default=None,
+                   help="score against another annotation: gold, pass_a, pass_b, or a folder of Label Studio "
+                        "exports (an annotator's work); default: the gold")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
     p.add_argument("--per-doc", action="store_true", help="print the per-article breakdown")
     p.add_argument("--missing-stance", choices=("refuse", "wrong"), default="refuse",
@@ -48,7 +51,8 @@ def resolve_input(path: str) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     from tahaluf.core.metrics import Bootstrap
-    from tahaluf.corpus import source_documents
+    from tahaluf.core import paths
+    from tahaluf.corpus import SOURCES, load_source, source_documents
     from tahaluf.scoring.evaluate import evaluate
     from tahaluf.scoring.report import modes_table, render
     from tahaluf.scoring.submission import SubmissionRefused
@@ -62,7 +66,14 @@ def run(args: argparse.Namespace) -> int:
     if args.protocol and args.split != ALL:
         print("error: --protocol labels predictions for every article; use it with --split all", file=sys.stderr)
         return EXIT_USAGE
-    docs, reference = source_documents()
+    if args.reference is None:
+        docs, reference = source_documents()
+    else:
+        docs, reference = load_source(args.reference)
+        named = reference in SOURCES or ("/" not in reference
+                                         and (paths.annotation_dir() / "passes" / reference).is_dir())
+        if not named:
+            reference = "folder"  # the signature names a kind, never a path typed by the user; data: identifies it
     boot = Bootstrap(resamples=args.resamples, seed=args.seed) if args.resamples > 0 else None
     try:
         if args.submission == "-":
@@ -78,7 +89,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(res, ensure_ascii=False, indent=1))
     else:
-        if reference != "gold":
+        if args.reference is not None:
+            print(f"note: scored against {args.reference} (--reference), not the gold", file=sys.stderr)
+        elif reference != "gold":
             print(f"note: scored against annotation {reference} (no adjudicated gold yet)", file=sys.stderr)
         print(render(res, per_doc=args.per_doc))
     return EXIT_OK
