@@ -78,17 +78,19 @@ COLUMNS: dict[str, tuple[tuple[str, str, tuple[str, ...], tuple[str, ...] | None
 }
 
 
-def collect(folder: Path, submissions: Path | None = None) -> list[dict]:
+def collect(folder: Path, submissions: Path | None = None, data: Path | None = None) -> list[dict]:
     """The results of every entry under ``folder`` and ``submissions`` (default: the repository's
-    ``submissions/``), each re-scored and verified; raises listing every refused entry."""
+    ``submissions/``), each re-scored and verified against the reference
+    (:func:`tahaluf.scoring.source.reference`: ``data``, a built dataset folder, or the clone's gold);
+    raises listing every refused entry."""
     from tahaluf.core.paths import root
-    from tahaluf.corpus import load_speakers, source_documents
     from tahaluf.scoring.entries import collect_entries
-    docs, reference = source_documents()
-    speakers = load_speakers()
+    from tahaluf.scoring.source import reference
+    ref = reference(data)
+    speakers = ref.speakers
     subs = root() / "submissions" if submissions is None else Path(submissions)
     out = []
-    for e in collect_entries([Path(folder), subs], docs, reference, speakers=speakers):
+    for e in collect_entries([Path(folder), subs], ref.docs, ref.name, speakers=speakers, data_hash=ref.data):
         out.append({**e.results, "_subs": e.subs, "_speakers": speakers})
     return out
 
@@ -332,9 +334,9 @@ def plot(board: dict, task: str) -> bytes:
     return buf.getvalue()
 
 
-def render(folder: Path, submissions: Path | None = None) -> dict[str, bytes]:
+def render(folder: Path, submissions: Path | None = None, data: Path | None = None) -> dict[str, bytes]:
     """Every leaderboard file (relative path -> bytes)."""
-    board = build(collect(folder, submissions))
+    board = build(collect(folder, submissions, data))
     files = {
         "LEADERBOARD.md": markdown(board).encode("utf-8"),
         "leaderboard.json": (json.dumps(board, ensure_ascii=False, indent=1) + "\n").encode("utf-8"),

@@ -287,7 +287,8 @@ def test_outside_a_clone_the_error_says_what_to_do(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TAHALUF_ROOT": str(tmp_path)}
     r = subprocess.run([sys.executable, "-m", "tahaluf", "evaluate", "x.jsonl", "--task", "entities"],
                        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
-    assert r.returncode == 1 and "set TAHALUF_ROOT" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 1 and "pass --data DIR" in r.stderr and "$TAHALUF_ROOT" in r.stderr
+    assert "Traceback" not in r.stderr
 
 
 def test_the_readme_loop(tmp_path):
@@ -323,3 +324,26 @@ def test_the_readme_loop(tmp_path):
     assert "| my-majority (submission) |" in out["leaderboard"]
     assert "paired bootstrap over articles" in out["compare"] and "exact paired permutation" in out["compare"]
     assert "floor 0.5000" in out["compare"]
+
+
+def test_reference_from_a_dataset_folder_signs_like_the_clone(tmp_path):
+    from tahaluf.scoring.source import from_dataset
+    ref = from_dataset(ROOT / "dataset")
+    assert ref.name == REF and len(ref.docs) == len(DOCS)
+    from tahaluf.core.signatures import documents_hash
+    assert ref.data == documents_hash(DOCS)
+    for task, system in (("entities", "entities-crf"), ("quotes", "quotes-crf"), ("stance", "stance-tfidf-lr")):
+        _, a = evaluate_submission_file(BASE / system / "lodo.jsonl", task=task, split="all", docs=DOCS,
+                                        reference=REF, protocol="lodo", speakers=load_speakers())
+        _, b = evaluate_submission_file(BASE / system / "lodo.jsonl", task=task, split="all", docs=ref.docs,
+                                        reference=ref.name, protocol="lodo", speakers=ref.speakers, data_hash=ref.data)
+        assert a == b, task
+    copy = tmp_path / "dataset"
+    shutil.copytree(ROOT / "dataset", copy)
+    p = copy / "data" / "stance" / "test.jsonl"
+    p.write_text(p.read_text().replace('"label": "FAVOR"', '"label": "NONE"', 1))
+    with pytest.raises(TahalufError, match="changed after it was built"):
+        from_dataset(copy)
+    r = _tahaluf("evaluate", str(BASE / "stance-majority" / "test.jsonl"), "--task", "stance", "--split", "test",
+                 "--data", str(copy))
+    assert r.returncode == 1 and "changed after it was built" in r.stderr

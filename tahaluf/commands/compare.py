@@ -24,6 +24,9 @@ def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", default=None, help="stance target (default: the first, stance_t1)")
     p.add_argument("--protocol", choices=PROTOCOLS, default=None, help="the run of an entry (default: lodo)")
     p.add_argument("--split", choices=("test", "validation"), default=None, help="a fixed split's run instead")
+    p.add_argument("--data", type=Path, default=None,
+                   help="a built Tahaluf dataset folder to read the reference from (default: $TAHALUF_DATA, "
+                        "else the clone's gold)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -41,15 +44,15 @@ def _resolve(name: str, run: str) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     from tahaluf.core.errors import TahalufError
-    from tahaluf.corpus import load_speakers, source_documents
     from tahaluf.scoring.compare import paired, render
+    from tahaluf.scoring.source import reference
     from tahaluf.scoring.submission import SubmissionRefused, load_submission
     if args.protocol and args.split:
         raise TahalufError("--protocol lodo covers every article; leave out --split")
     run_name = args.split or "lodo"
     split = args.split or "all"
-    docs, _ = source_documents()
-    speakers = load_speakers() if args.task == "quotes" else None
+    ref = reference(args.data)
+    docs, speakers = ref.docs, ref.speakers
     try:
         subs = [load_submission(_resolve(x, run_name), task=args.task, split=split, docs=docs, speakers=speakers)
                 for x in (args.a, args.b)]

@@ -29,6 +29,9 @@ def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reference", default=None,
                    help="score against another annotation: gold, pass_a, pass_b, or a folder of Label Studio "
                         "exports (an annotator's work); default: the gold")
+    p.add_argument("--data", type=Path, default=None,
+                   help="a built Tahaluf dataset folder to read the reference from (default: $TAHALUF_DATA, "
+                        "else the clone's gold)")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
     p.add_argument("--per-doc", action="store_true", help="print the per-article breakdown")
     p.add_argument("--missing-stance", choices=("refuse", "wrong"), default="refuse",
@@ -50,9 +53,10 @@ def resolve_input(path: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tahaluf.core.metrics import Bootstrap
     from tahaluf.core import paths
-    from tahaluf.corpus import SOURCES, load_source, source_documents
+    from tahaluf.core.metrics import Bootstrap
+    from tahaluf.corpus import SOURCES, load_source
+    from tahaluf.scoring.source import reference as source_reference
     from tahaluf.scoring.evaluate import evaluate
     from tahaluf.scoring.report import modes_table, render
     from tahaluf.scoring.submission import SubmissionRefused
@@ -66,8 +70,10 @@ def run(args: argparse.Namespace) -> int:
     if args.protocol and args.split != ALL:
         print("error: --protocol labels predictions for every article; use it with --split all", file=sys.stderr)
         return EXIT_USAGE
+    speakers = data_hash = None
     if args.reference is None:
-        docs, reference = source_documents()
+        ref = source_reference(args.data)
+        docs, reference, data_hash, speakers = ref.docs, ref.name, ref.data, ref.speakers
     else:
         docs, reference = load_source(args.reference)
         named = reference in SOURCES or ("/" not in reference
@@ -78,11 +84,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.submission == "-":
             res = evaluate(task=args.task, split=args.split, docs=docs, reference=reference, protocol=args.protocol,
-                           bootstrap=boot, missing=args.missing_stance, name="<stdin>", text=sys.stdin.read())
+                           bootstrap=boot, missing=args.missing_stance, name="<stdin>", text=sys.stdin.read(),
+                           speakers=speakers, data_hash=data_hash)
         else:
             res = evaluate(resolve_input(args.submission), task=args.task, split=args.split, docs=docs,
                            reference=reference, protocol=args.protocol, bootstrap=boot, missing=args.missing_stance,
-                           name=args.submission)
+                           name=args.submission, speakers=speakers, data_hash=data_hash)
     except SubmissionRefused as e:
         print(f"refused: {e}", file=sys.stderr)
         return EXIT_REFUSED

@@ -29,6 +29,9 @@ def _args(p: argparse.ArgumentParser) -> None:
                    help="lodo: one held-out prediction per article (trained on the other four each time)")
     p.add_argument("--split", choices=("test", "validation"), default=None,
                    help="a fixed split's predictions (trained on train); default without --protocol: test")
+    p.add_argument("--data", type=Path, default=None,
+                   help="a built Tahaluf dataset folder to read the reference from (default: $TAHALUF_DATA, "
+                        "else the clone's gold)")
     p.add_argument("--out", type=Path, default=None, help="folder of the entries (default: submissions/)")
 
 
@@ -37,22 +40,21 @@ def run(args: argparse.Namespace) -> int:
     from tahaluf.commands.evaluate import resolve_input
     from tahaluf.core.errors import TahalufError
     from tahaluf.core.paths import root
-    from tahaluf.corpus import load_speakers, source_documents
     from tahaluf.scoring.entries import write_submission
+    from tahaluf.scoring.source import reference
     from tahaluf.scoring.submission import SubmissionRefused
     if args.protocol and args.split:
         raise TahalufError("--protocol lodo covers every article; leave out --split")
     split = "all" if args.protocol else (args.split or "test")
-    docs, reference = source_documents()
+    ref = reference(args.data)
     out = args.out or root() / "submissions"
     cmd = "tahaluf submit " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if sys.argv[1:2] == ["submit"] \
         else f"tahaluf submit {shlex.quote(args.predictions)} --task {args.task} --name {args.name}"
     try:
         res = write_submission(resolve_input(args.predictions), task=args.task, name=args.name,
-                               description=args.description, out_dir=out, docs=docs, reference=reference,
-                               protocol=args.protocol, split=split, command=cmd,
-                               speakers=load_speakers() if args.task == "quotes" else None,
-                               taken=[s.name for s in SYSTEMS])
+                               description=args.description, out_dir=out, docs=ref.docs, reference=ref.name,
+                               protocol=args.protocol, split=split, command=cmd, speakers=ref.speakers,
+                               taken=[s.name for s in SYSTEMS], data_hash=ref.data)
     except SubmissionRefused as e:
         print(f"refused: {e}", file=sys.stderr)
         return EXIT_REFUSED

@@ -119,7 +119,8 @@ def _bootstrap(results: Mapping) -> Bootstrap | None:
     return Bootstrap(resamples=b["resamples"], seed=b["seed"], level=b["level"])
 
 
-def verify_entry(folder: Path, docs: Sequence[Document], reference: str, *, speakers=None) -> Entry:
+def verify_entry(folder: Path, docs: Sequence[Document], reference: str, *, speakers=None,
+                 data_hash: str | None = None) -> Entry:
     """Re-score every run of the entry in ``folder``; raise :class:`EntryRefused` (see the module docstring)."""
     folder = Path(folder)
     where = f"{folder.parent.name}/{folder.name}"
@@ -137,7 +138,7 @@ def verify_entry(folder: Path, docs: Sequence[Document], reference: str, *, spea
         raise EntryRefused(f"{where}: refused: unknown task {res['task']!r}. {did_you_mean(res['task'], TASKS)}")
     if res["system"] != folder.name:
         raise EntryRefused(f"{where}: refused: results.json names system {res['system']!r}, not its folder")
-    data = documents_hash(list(docs))
+    data = data_hash or documents_hash(list(docs))
     if res["data"] != data:
         raise EntryRefused(f"{where}: refused: scored against data {res['data']}, the reference is now {data} "
                            f"(signature does not match the current corpus); re-score it with `tahaluf submit`"
@@ -164,7 +165,7 @@ def verify_entry(folder: Path, docs: Sequence[Document], reference: str, *, spea
             sub, score = evaluate_submission_file(pred, task=res["task"], split=split, protocol=protocol, docs=docs,
                                                   reference=reference, bootstrap=boot, speakers=speakers,
                                                   name=f"{folder.name}/{info['predictions']}",
-                                                  missing=recorded.get("missing", "refuse"))
+                                                  missing=recorded.get("missing", "refuse"), data_hash=data)
         except TahalufError as e:
             raise EntryRefused(f"{where}: refused: run {run!r} predictions cannot be scored: {e}") from None
         diffs = _diffs(recorded, json.loads(dumps(score)))
@@ -177,7 +178,7 @@ def verify_entry(folder: Path, docs: Sequence[Document], reference: str, *, spea
 
 
 def collect_entries(folders: Sequence[Path], docs: Sequence[Document], reference: str, *,
-                    speakers=None) -> list[Entry]:
+                    speakers=None, data_hash: str | None = None) -> list[Entry]:
     """Every entry under ``folders`` (each sub-folder is one, none skipped), verified; raises
     :class:`EntryRefused` listing every refused entry."""
     entries, refused, seen = [], [], {}
@@ -192,7 +193,7 @@ def collect_entries(folders: Sequence[Path], docs: Sequence[Document], reference
                 continue
             seen[sub.name] = f"{top.name}/{sub.name}"
             try:
-                entries.append(verify_entry(sub, docs, reference, speakers=speakers))
+                entries.append(verify_entry(sub, docs, reference, speakers=speakers, data_hash=data_hash))
             except EntryRefused as e:
                 refused.append(str(e))
     if refused:
@@ -204,7 +205,8 @@ def collect_entries(folders: Sequence[Path], docs: Sequence[Document], reference
 def write_submission(predictions: Path, *, task: str, name: str, description: str, out_dir: Path,
                      docs: Sequence[Document], reference: str, protocol: str | None = None, split: str = "all",
                      command: str = "", speakers=None, taken: Sequence[str] = (),
-                     bootstrap: Bootstrap = DEFAULT_BOOTSTRAP, now: datetime | None = None) -> dict:
+                     bootstrap: Bootstrap = DEFAULT_BOOTSTRAP, now: datetime | None = None,
+                     data_hash: str | None = None) -> dict:
     """Validate and score ``predictions``, then write ``out_dir/<name>/`` atomically; return its results."""
     if not SAFE_NAME.match(name):
         raise TahalufError(f"submission name {name!r}: use 1-64 characters a-z 0-9 . _ -, starting with a "
@@ -218,12 +220,12 @@ def write_submission(predictions: Path, *, task: str, name: str, description: st
     target = Path(out_dir) / name
     sub, score = evaluate_submission_file(predictions, task=task, split=split, protocol=protocol, docs=docs,
                                           reference=reference, bootstrap=bootstrap, speakers=speakers,
-                                          name=f"{name}/{run}.jsonl")
+                                          name=f"{name}/{run}.jsonl", data_hash=data_hash)
     raw = predictions.read_bytes()
-    data = documents_hash(list(docs))
+    data = data_hash or documents_hash(list(docs))
     runs, old_files = {}, {}
     if (target / "results.json").exists():
-        old = verify_entry(target, docs, reference, speakers=speakers).results
+        old = verify_entry(target, docs, reference, speakers=speakers, data_hash=data).results
         if old["task"] != task:
             raise TahalufError(f"submissions/{name} is a {old['task']} entry; a {task} run needs another name")
         runs = {k: v for k, v in old["runs"].items() if k != run}

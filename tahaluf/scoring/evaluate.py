@@ -41,7 +41,7 @@ from tahaluf.scoring.tasks import task as task_named
 def evaluate(source: str | Path | Iterable[Mapping] | None = None, *, task: str, split: str = "all",
              docs: Sequence[Document] | None = None, reference: str | None = None, protocol: str | None = None,
              bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, missing: str = "refuse", schema: Schema = SCHEMA,
-             speakers=None, name: str | None = None, text: str | None = None) -> dict:
+             speakers=None, name: str | None = None, text: str | None = None, data_hash: str | None = None) -> dict:
     """Validate and score a submission. See the module docstring."""
     if docs is None:
         docs, reference = source_documents()
@@ -50,28 +50,31 @@ def evaluate(source: str | Path | Iterable[Mapping] | None = None, *, task: str,
     sub = load_submission(source if source is not None else [], task=task, split=split, docs=docs,
                           schema=schema, speakers=speakers, missing=missing, name=name, text=text)
     return score_submission(sub, all_docs=docs, reference=reference or "unknown", protocol=protocol,
-                            bootstrap=bootstrap, schema=schema, speakers=speakers, missing=missing)
+                            bootstrap=bootstrap, schema=schema, speakers=speakers, missing=missing,
+                            data_hash=data_hash)
 
 
 def evaluate_submission_file(source: str | Path, *, task: str, split: str, docs: Sequence[Document],
                              reference: str, protocol: str | None = None,
                              bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, speakers=None,
                              name: str | None = None, missing: str = "refuse",
-                             schema: Schema = SCHEMA) -> tuple[Submission, dict]:
+                             schema: Schema = SCHEMA, data_hash: str | None = None) -> tuple[Submission, dict]:
     """:func:`evaluate` of a file that also returns the validated submission (for paired comparisons)."""
     if speakers is None and task == "quotes":
         speakers = load_speakers()
     sub = load_submission(source, task=task, split=split, docs=docs, schema=schema, speakers=speakers,
                           missing=missing, name=name)
     return sub, score_submission(sub, all_docs=docs, reference=reference, protocol=protocol, bootstrap=bootstrap,
-                                 schema=schema, speakers=speakers, missing=missing)
+                                 schema=schema, speakers=speakers, missing=missing, data_hash=data_hash)
 
 
 def score_submission(sub: Submission, *, all_docs: Sequence[Document], reference: str, protocol: str | None = None,
                      bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, schema: Schema = SCHEMA,
-                     speakers=None, missing: str = "refuse") -> dict:
-    """Score a validated :class:`~tahaluf.scoring.submission.Submission`."""
-    data = documents_hash(all_docs)
+                     speakers=None, missing: str = "refuse", data_hash: str | None = None) -> dict:
+    """Score a validated :class:`~tahaluf.scoring.submission.Submission`; ``data_hash`` is the reference's
+    documents hash when the documents were read back from a built dataset
+    (:mod:`tahaluf.scoring.source`), else it is computed."""
+    data = data_hash or documents_hash(all_docs)
     common = {"split": None if protocol else sub.split, "protocol": protocol, "ref": reference, "data": data}
     head = {"task": sub.task, "submission": sub.name, "reference": reference, "data": data,
             "version": __version__}
