@@ -281,6 +281,8 @@ def test_reference_option_scores_against_any_annotation(tmp_path):
     res2 = json.loads(r.stdout)
     assert "|ref:folder|" in res2["signature"] and str(tmp_path) not in r.stdout.split('"signatures"')[1]
     assert res2["data"] == res["data"] and res2["quote"] == res["quote"]
+    r = _tahaluf("evaluate", pred, "--task", "quotes", "--reference", "pass_b", "--data", str(ROOT / "dataset"))
+    assert r.returncode == 2 and "give one" in r.stderr
 
 
 def test_outside_a_clone_the_error_says_what_to_do(tmp_path):

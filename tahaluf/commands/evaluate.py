@@ -56,9 +56,9 @@ def run(args: argparse.Namespace) -> int:
     from tahaluf.core import paths
     from tahaluf.core.metrics import Bootstrap
     from tahaluf.corpus import SOURCES, load_source
-    from tahaluf.scoring.source import reference as source_reference
     from tahaluf.scoring.evaluate import evaluate
     from tahaluf.scoring.report import modes_table, render
+    from tahaluf.scoring.source import reference as source_reference
     from tahaluf.scoring.submission import SubmissionRefused
     from tahaluf.scoring.tasks import ALL
     if args.modes_table:
@@ -69,6 +69,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if args.protocol and args.split != ALL:
         print("error: --protocol labels predictions for every article; use it with --split all", file=sys.stderr)
+        return EXIT_USAGE
+    if args.reference is not None and args.data is not None:
+        print("error: --reference names an annotation of the clone, --data a dataset folder; give one",
+              file=sys.stderr)
         return EXIT_USAGE
     speakers = data_hash = None
     if args.reference is None:
