@@ -48,7 +48,12 @@ def load_metadata(seeds_dir: Path | None = None) -> dict[str, dict[str, Any]]:
     try:
         st = p.stat()
     except OSError as e:
-        raise TahalufError(f"{p}: cannot read the seeds metadata: {e}") from e
+        hint = ""
+        if not p.parent.is_dir():
+            hint = (f"; no corpus at {p.parent.parent}: the scorer reads the reference from a clone of the "
+                    f"Tahaluf repository: run from inside one (pip install -e .) or set TAHALUF_ROOT to its folder; the scoring commands "
+                    f"also read a built dataset folder: --data DIR or TAHALUF_DATA")
+        raise TahalufError(f"{p}: cannot read the seeds metadata: {e}{hint}") from e
     return dict(_parse_metadata(str(p), st.st_size, st.st_mtime_ns))
 
 

@@ -242,3 +242,18 @@ def test_strict_bio_equals_seqeval_on_a_large_corpus():
     assert mine["micro"]["f1"] == f1_score(gold, pred, mode="strict", scheme=IOB2)
     assert mine["micro"]["precision"] == precision_score(gold, pred, mode="strict", scheme=IOB2)
     assert mine["micro"]["recall"] == recall_score(gold, pred, mode="strict", scheme=IOB2)
+
+
+def test_nervaluate_pin_is_the_version_these_tests_pin():
+    """The parity above holds for nervaluate 1.2.x (ent_type matches differently before 1.2):
+    the installed version is in the range pyproject.toml requires, and that range starts at 1.2."""
+    import re
+    import tomllib
+    from importlib.metadata import version
+    from pathlib import Path
+
+    deps = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]
+    pin = next(d for d in deps["dependencies"] if d.startswith("nervaluate"))
+    assert pin == "nervaluate>=1.2,<2", pin
+    major, minor = (int(x) for x in re.match(r"(\d+)\.(\d+)", version("nervaluate")).groups())
+    assert (1, 2) <= (major, minor) < (2, 0)

@@ -123,6 +123,8 @@ COMMAND_DOCS: dict[str, str] = {
     "build": "docs/dataset.md", "export-conll": "docs/dataset.md#conll-2003-export",
     "evaluate": "docs/scoring.md", "show": "docs/viewer.md", "studio": "docs/labelstudio.md",
     "docs": "docs/architecture.md#generated-documentation", "hashes": "docs/dataset.md#the-two-hashes",
+    "submit": "docs/scoring.md#submitting-to-the-leaderboard", "compare": "docs/scoring.md#comparing-systems",
+    "convert": "docs/scoring.md#row-shaped-submissions",
 }
 
 

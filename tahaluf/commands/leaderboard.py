@@ -1,6 +1,9 @@
 """``tahaluf leaderboard``: regenerate baselines/LEADERBOARD.md, leaderboard.json and the plots.
 
-Reads every ``baselines/*/results.json``; prints the leaderboard tables.
+Reads every entry of ``baselines/`` and ``submissions/``, re-scores each from
+its predictions and refuses (exit 1, every reason listed) an entry that does
+not re-score to its recorded numbers (:mod:`tahaluf.scoring.entries`);
+prints the leaderboard tables.
 ``--check`` writes nothing and exits 1 if the files on disk differ from what
 would be generated; ``--dry-run`` only prints.
 """
@@ -17,6 +20,11 @@ from tahaluf.cli import EXIT_INVALID, EXIT_OK, command
 def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dir", type=Path, default=None,
                    help="folder with <system>/results.json; the leaderboard is written there (default: baselines/)")
+    p.add_argument("--submissions", type=Path, default=None,
+                   help="folder with outside entries <name>/results.json + predictions (default: submissions/)")
+    p.add_argument("--data", type=Path, default=None,
+                   help="a built Tahaluf dataset folder to read the reference from (default: $TAHALUF_DATA, "
+                        "else the clone's gold)")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--dry-run", action="store_true", help="print the tables, write nothing")
     group.add_argument("--check", action="store_true",
@@ -30,9 +38,9 @@ def run(args: argparse.Namespace) -> int:
     from tahaluf.leaderboard import build, collect, render, tables, write
     folder = args.dir or baselines_dir()
     if args.dry_run:
-        print(tables(build(collect(folder))))
+        print(tables(build(collect(folder, args.submissions, args.data))))
         return EXIT_OK
-    files = render(folder)
+    files = render(folder, args.submissions, args.data)
     if args.check:
         stale = [rel for rel, data in files.items()
                  if not (folder / rel).exists() or (folder / rel).read_bytes() != data]

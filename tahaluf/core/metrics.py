@@ -24,6 +24,15 @@ Bootstrap
     ``level``. Whole documents are resampled because the quotations and
     mentions of one article are not independent. With one document the
     interval is a point; with none it is ``null``.
+
+Honest intervals
+    :meth:`Bootstrap.check` flags (``degenerate``) the intervals of a result
+    that rest on fewer than :data:`MIN_DOCS` articles or whose draws hold
+    fewer than :data:`MIN_DISTINCT` distinct samples of articles (an upper
+    bound on the distinct values any metric can take over the draws: one
+    article gives 1, two give 3, three give 10, five at most 126); the
+    scorer's text output then prints a warning and the leaderboard marks the
+    cell.
 """
 
 from __future__ import annotations
@@ -143,6 +152,15 @@ class Bootstrap:
     def to_dict(self) -> dict:
         return {"resamples": self.resamples, "seed": self.seed, "level": self.level, "unit": "document"}
 
+    def check(self, n_docs: int) -> dict:
+        """Whether intervals over ``n_docs`` articles mean anything (see *Honest intervals*)."""
+        distinct = int(len(np.unique(self.weights(n_docs), axis=0))) if n_docs else 0
+        degenerate = n_docs < MIN_DOCS or distinct < MIN_DISTINCT
+        warning = (f"the intervals rest on {n_docs} article(s) and {distinct} distinct bootstrap sample(s) "
+                   f"(fewer than {MIN_DOCS} articles or {MIN_DISTINCT} distinct samples): they are not "
+                   f"meaningful intervals" if degenerate else None)
+        return {"n_docs": n_docs, "n_distinct_samples": distinct, "degenerate": degenerate, "warning": warning}
+
 
 @lru_cache(maxsize=8)
 def _weights(resamples: int, seed: int, n_docs: int) -> np.ndarray:
@@ -155,6 +173,8 @@ def _weights(resamples: int, seed: int, n_docs: int) -> np.ndarray:
 
 
 DEFAULT_BOOTSTRAP = Bootstrap()
+#: an interval resting on fewer articles, or on fewer distinct draws, is flagged
+MIN_DOCS, MIN_DISTINCT = 3, 20
 
 
 def macro_prf(tp, n_pred, n_gold) -> tuple:

@@ -27,20 +27,21 @@ import importlib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap
+from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap, rnd
 from tahaluf.core.model import Document
 from tahaluf.core.schema import SCHEMA, Schema
 from tahaluf.core.signatures import documents_hash, signature
 from tahaluf.core.version import __version__
 from tahaluf.corpus import load_speakers, source_documents
 from tahaluf.scoring.submission import Submission, load_submission
+from tahaluf.scoring.tasks import get
 from tahaluf.scoring.tasks import task as task_named
 
 
 def evaluate(source: str | Path | Iterable[Mapping] | None = None, *, task: str, split: str = "all",
              docs: Sequence[Document] | None = None, reference: str | None = None, protocol: str | None = None,
              bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, missing: str = "refuse", schema: Schema = SCHEMA,
-             speakers=None, name: str | None = None, text: str | None = None) -> dict:
+             speakers=None, name: str | None = None, text: str | None = None, data_hash: str | None = None) -> dict:
     """Validate and score a submission. See the module docstring."""
     if docs is None:
         docs, reference = source_documents()
@@ -49,14 +50,31 @@ def evaluate(source: str | Path | Iterable[Mapping] | None = None, *, task: str,
     sub = load_submission(source if source is not None else [], task=task, split=split, docs=docs,
                           schema=schema, speakers=speakers, missing=missing, name=name, text=text)
     return score_submission(sub, all_docs=docs, reference=reference or "unknown", protocol=protocol,
-                            bootstrap=bootstrap, schema=schema, speakers=speakers, missing=missing)
+                            bootstrap=bootstrap, schema=schema, speakers=speakers, missing=missing,
+                            data_hash=data_hash)
+
+
+def evaluate_submission_file(source: str | Path, *, task: str, split: str, docs: Sequence[Document],
+                             reference: str, protocol: str | None = None,
+                             bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, speakers=None,
+                             name: str | None = None, missing: str = "refuse",
+                             schema: Schema = SCHEMA, data_hash: str | None = None) -> tuple[Submission, dict]:
+    """:func:`evaluate` of a file that also returns the validated submission (for paired comparisons)."""
+    if speakers is None and task == "quotes":
+        speakers = load_speakers()
+    sub = load_submission(source, task=task, split=split, docs=docs, schema=schema, speakers=speakers,
+                          missing=missing, name=name)
+    return sub, score_submission(sub, all_docs=docs, reference=reference, protocol=protocol, bootstrap=bootstrap,
+                                 schema=schema, speakers=speakers, missing=missing, data_hash=data_hash)
 
 
 def score_submission(sub: Submission, *, all_docs: Sequence[Document], reference: str, protocol: str | None = None,
                      bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, schema: Schema = SCHEMA,
-                     speakers=None, missing: str = "refuse") -> dict:
-    """Score a validated :class:`~tahaluf.scoring.submission.Submission`."""
-    data = documents_hash(all_docs)
+                     speakers=None, missing: str = "refuse", data_hash: str | None = None) -> dict:
+    """Score a validated :class:`~tahaluf.scoring.submission.Submission`; ``data_hash`` is the reference's
+    documents hash when the documents were read back from a built dataset
+    (:mod:`tahaluf.scoring.source`), else it is computed."""
+    data = data_hash or documents_hash(all_docs)
     common = {"split": None if protocol else sub.split, "protocol": protocol, "ref": reference, "data": data}
     head = {"task": sub.task, "submission": sub.name, "reference": reference, "data": data,
             "version": __version__}
@@ -66,6 +84,29 @@ def score_submission(sub: Submission, *, all_docs: Sequence[Document], reference
     def sign(mode: str, **fields) -> str:
         return signature(sub.task, mode, **common, **fields)
 
+    head["intervals"] = bootstrap.check(len(sub.docs)) if bootstrap else None
     scorer = importlib.import_module(task_named(sub.task).module)
-    return {**head, **scorer.score_submission(sub, sign, bootstrap=bootstrap, schema=schema, speakers=speakers,
-                                              missing=missing)}
+    res = {**head, **scorer.score_submission(sub, sign, bootstrap=bootstrap, schema=schema, speakers=speakers,
+                                             missing=missing)}
+    if protocol == "lodo":
+        key = FOLD_METRIC[sub.task]
+        for block in (res["per_target"].values() if sub.task == "stance" else (res,)):
+            block["folds"] = fold_summary(block["per_doc"], key, get(block, task_named(sub.task).headline.path[
+                2 if sub.task == "stance" else 0:]))
+    return res
+
+
+#: the per-article (per-fold) value of each task's headline metric in ``per_doc``
+FOLD_METRIC: dict[str, str] = {"entities": "strict_f1", "quotes": "end_to_end_overlap_f1", "stance": "macro_f1"}
+
+
+def fold_summary(per_doc: Mapping[str, Mapping], key: str, pooled: float) -> dict:
+    """The headline over leave-one-document-out folds: the mean over folds with its spread
+    (sample standard deviation, min, max), beside the pooled score (counts summed over the
+    held-out articles, the primary figure)."""
+    vals = [float(v[key]) for v in per_doc.values()]
+    n = len(vals)
+    mean = sum(vals) / n if n else 0.0
+    sd = (sum((v - mean) ** 2 for v in vals) / (n - 1)) ** 0.5 if n > 1 else 0.0
+    return rnd({"metric": key, "n_folds": n, "pooled": pooled, "mean": mean, "sd": sd,
+                "min": min(vals, default=0.0), "max": max(vals, default=0.0), "primary": "pooled"})

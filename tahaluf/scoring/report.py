@@ -85,6 +85,15 @@ def render(res: Mapping, *, per_doc: bool = False) -> str:
                 lines += _per_doc(r.get("per_doc"), f"  per article ({t}):")
     if per_doc and res.get("per_doc"):
         lines += _per_doc(res["per_doc"], "per article:")
+    for t, block in (res["per_target"].items() if task == "stance" else ((None, res),)):
+        f = block.get("folds")
+        if f:
+            lines.append(f"LODO{'' if t is None else ' ' + t} {f['metric']}: pooled over the {f['n_folds']} held-out "
+                         f"articles {f['pooled']:.3f} (primary); mean over folds {f['mean']:.3f} "
+                         f"(sd {f['sd']:.3f}, min {f['min']:.3f}, max {f['max']:.3f})")
+    iv = res.get("intervals")
+    if iv and iv["degenerate"]:
+        lines.append(f"warning: {iv['warning']}")
     for mode, sig in res["signatures"].items():
         lines.append(f"signature ({mode}): {sig}")
     return "\n".join(lines)

@@ -22,6 +22,7 @@ from tahaluf.core.model import Document, Speaker
 from tahaluf.core.schema import SCHEMA, Schema
 from tahaluf.corpus import SPLITS, load_speakers, source_documents, split_of
 from tahaluf.scoring.submission.checks import Checker, check_bio, check_entities, check_quotes, check_stance
+from tahaluf.scoring.submission.rows import is_row_shaped, rows_to_records
 from tahaluf.scoring.tasks import ALL, SPLIT_CHOICES, TASKS
 from tahaluf.scoring.tasks import task as task_named
 
@@ -107,6 +108,9 @@ def load_submission(source: str | Path | Iterable[Mapping], *, task: str, split:
         records, found = list(enumerate(source, 1)), []
     chk = Checker(name)
     chk.found += found
+    if is_row_shaped(records):  # the shape of the dataset config's rows
+        records, row_found = rows_to_records(records, task, scope, name)
+        chk.found += row_found
     sub = Submission(name=name, task=task, split=split, docs=tuple(scope))
     seen: dict[str, int] = {}
     bio_lines: list[int] = []

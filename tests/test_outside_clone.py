@@ -1,0 +1,83 @@
+"""A non-editable install scores from an empty folder, reading the reference from a built dataset.
+
+The package is installed (``pip install --no-deps --no-build-isolation``, not
+editable) into a fresh virtualenv that sees the shared environment's
+dependencies through a ``.pth`` line; no ``PYTHONPATH``, no clone: the only
+corpus is the dataset folder given by ``$TAHALUF_DATA``. The loop of the
+README runs there: row-shaped predictions, evaluate, submit, leaderboard,
+compare.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory):
+    base = tmp_path_factory.mktemp("outside")
+    env_dir = base / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True, timeout=600)
+    py = env_dir / "bin" / "python"
+    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    Path(site, "shared-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    src = base / "src"  # a copy of the package sources: the install must not point back at the worktree
+    shutil.copytree(ROOT / "tahaluf", src / "tahaluf", ignore=shutil.ignore_patterns("__pycache__"))
+    for f in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / f, src / f)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "TAHALUF_ROOT", "TAHALUF_DATA")}
+    r = subprocess.run([str(py), "-m", "pip", "install", "--no-deps", "--no-build-isolation", "--no-index", "-q",
+                        str(src)], capture_output=True, text=True, env=env, timeout=900, cwd=base)
+    assert r.returncode == 0, r.stderr[-3000:]
+    shutil.rmtree(src)
+    return base, env_dir, env
+
+
+def test_non_editable_install_scores_from_an_empty_folder(venv):
+    base, env_dir, env = venv
+    work = base / "empty"
+    work.mkdir()
+    tahaluf = str(env_dir / "bin" / "tahaluf")
+
+    def run(*args, data=True):
+        e = {**env, "TAHALUF_DATA": str(ROOT / "dataset")} if data else env
+        return subprocess.run([tahaluf, *args], capture_output=True, text=True, env=e, cwd=work, timeout=600)
+
+    where = subprocess.run([str(env_dir / "bin" / "python"), "-c", "import tahaluf; print(tahaluf.__file__)"],
+                           capture_output=True, text=True, env=env, cwd=work).stdout
+    assert "site-packages" in where and str(ROOT) not in where
+    r = run("evaluate", "x.jsonl", "--task", "stance", data=False)
+    assert r.returncode == 1 and "pass --data DIR" in r.stderr and "Traceback" not in r.stderr
+
+    rows = [json.loads(x) for x in (ROOT / "dataset" / "data" / "stance" / "train.jsonl").read_text().splitlines()]
+    majority = {t: Counter(r["label"] for r in rows if r["target"] == t).most_common(1)[0][0]
+                for t in {r["target"] for r in rows}}
+    test = [json.loads(x) for x in (ROOT / "dataset" / "data" / "stance" / "test.jsonl").read_text().splitlines()]
+    (work / "pred.jsonl").write_text("".join(json.dumps({"id": r["id"], "label": majority[r["target"]]}) + "\n"
+                                             for r in test))
+    r = run("evaluate", "pred.jsonl", "--task", "stance", "--split", "test")
+    assert r.returncode == 0, r.stderr
+    assert "|ref:gold|data:" in r.stdout and "warning: the intervals rest on 2 article(s)" in r.stdout
+    r = run("submit", "pred.jsonl", "--task", "stance", "--split", "test", "--name", "my-majority",
+            "--description", "majority label per target", "--out", "submissions")
+    assert r.returncode == 0, r.stderr
+    shutil.copytree(ROOT / "baselines" / "stance-tfidf-lr", work / "board" / "stance-tfidf-lr")
+    r = run("leaderboard", "--dir", "board", "--submissions", "submissions", "--dry-run")
+    assert r.returncode == 0, r.stderr
+    assert "| my-majority (submission) |" in r.stdout and "| stance-tfidf-lr |" in r.stdout
+    r = run("compare", "submissions/my-majority", "board/stance-tfidf-lr", "--task", "stance", "--split", "test")
+    assert r.returncode == 0, r.stderr
+    assert "paired bootstrap over articles" in r.stdout and "exact paired permutation" in r.stdout
+    assert "floor 0.5000" in r.stdout
