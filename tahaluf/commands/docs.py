@@ -123,6 +123,7 @@ COMMAND_DOCS: dict[str, str] = {
     "build": "docs/dataset.md", "export-conll": "docs/dataset.md#conll-2003-export",
     "evaluate": "docs/scoring.md", "show": "docs/viewer.md", "studio": "docs/labelstudio.md",
     "docs": "docs/architecture.md#generated-documentation",
+    "schema": "docs/annotation.md#extending-the-schema", "add-article": "docs/annotation.md#adding-an-article",
 }
 
 

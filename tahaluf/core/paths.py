@@ -37,3 +37,7 @@ def dataset_dir() -> Path:
 
 def baselines_dir() -> Path:
     return root() / "baselines"
+
+
+def schema_file() -> Path:
+    return annotation_dir() / "schema.json"

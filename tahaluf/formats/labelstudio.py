@@ -44,6 +44,7 @@ from tahaluf.core.schema import (
     RELATION_SAID,
     SCHEMA,
     SOURCE_LABEL,
+    STANCE_TARGET_RE,
     Schema,
 )
 
@@ -269,7 +270,12 @@ def result_to_document(result: list[Mapping[str, Any]], base: Document, *, schem
             doc_stance[doc_names[name]] = vals[0]
         else:
             known = [ENTITY_FROM, QUOTE_FROM, *sorted(per_region_names), *doc_names]
-            found.append(Finding("unknown-from-name", "result from a control the labeling config does not have",
+            target = name[len("doc_"):] if isinstance(name, str) and name.startswith("doc_") else name
+            hint = (f"; {target} is not a target of annotation/schema.json: add it with `tahaluf schema "
+                    f"add-target --name {target} ...` (then pull again)"
+                    if isinstance(target, str) and STANCE_TARGET_RE.fullmatch(target) else "")
+            found.append(Finding("unknown-from-name",
+                                 "result from a control the labeling config does not have" + hint,
                                  where, got=name, expected=known))
 
     # per-region attributes: only on QUOTE regions
