@@ -247,9 +247,30 @@ def test_extension_scenario_new_target_and_new_entity_arrive_exactly(live, sourc
                            {**q.stance, "stance_t4": "AGAINST"}) if q is quote else q for q in doc.quotes))
     assert by_id[doc.doc_id] == want
 
-    # the CLI with the trial target: exit 0, the diff says exactly this, the files hold it
+    # the CLI knows only the targets of annotation/schema.json: it refuses, names the fix, writes nothing
+    out2 = tmp_path / "plain"
+    r = live.cli("pull", "--project", "Tahaluf extension", "--out", str(out2))
+    assert r.returncode == 1
+    assert "[unknown-from-name]" in r.stdout and "stance_t4" in r.stdout and "nothing written" in r.stdout
+    assert "tahaluf schema add-target --name stance_t4" in r.stdout
+    assert not out2.exists()
+
+    # the permanent way: `tahaluf schema add-target` (no Python edited); it changes the schema and the config only
+    def snap() -> dict:
+        return {str(p.relative_to(live.root)): p.read_bytes() for p in sorted(live.root.rglob("*")) if p.is_file()}
+    before = snap()
+    r = subprocess.run([sys.executable, "-m", "tahaluf", "schema", "add-target", "--name", "stance_t4",
+                        "--description", "Iraqi sovereignty is respected", "--description-ar", "سيادة العراق مصونة",
+                        "--favor", "says it is respected", "--against", "says it is violated", "--none", "no claim"],
+                       capture_output=True, text=True, env=live.env, cwd=live.root, timeout=300, check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+    after = snap()
+    assert {k for k in after if after[k] != before.get(k)} == {"annotation/schema.json",
+                                                               "annotation/labeling_config.xml"}
+
+    # now the pull: exit 0, the diff says exactly this, the files hold it
     out = tmp_path / "ext"
-    r = live.cli("pull", "--project", "Tahaluf extension", "--extra-target", "stance_t4", "--out", str(out))
+    r = live.cli("pull", "--project", "Tahaluf extension", "--out", str(out))
     assert r.returncode == 0, r.stdout + r.stderr
     assert f"== {doc.doc_id} [{doc.annotator}]: 2 change(s)" in r.stdout
     assert f"+ entity LOC [{new_ent.start},{new_ent.end})" in r.stdout
@@ -257,13 +278,13 @@ def test_extension_scenario_new_target_and_new_entity_arrive_exactly(live, sourc
     base = {d.doc_id: d.with_layers(entities=(), quotes=(), doc_stance={}, annotator=None) for d in docs}
     back, found = read_export(out / f"{doc.doc_id}.json", base, schema=EXT)
     assert found == [] and back == [want]
-
-    # without the extension the pull refuses and writes nothing
-    out2 = tmp_path / "plain"
-    r = live.cli("pull", "--project", "Tahaluf extension", "--out", str(out2))
-    assert r.returncode == 1
-    assert "[unknown-from-name]" in r.stdout and "stance_t4" in r.stdout and "nothing written" in r.stdout
-    assert not out2.exists()
+    # one new entity: one new region in the file, every other region id as before (content-derived ids)
+    old_text = dumps([to_task(doc)]).splitlines()
+    new_text = (out / f"{doc.doc_id}.json").read_text(encoding="utf-8").splitlines()
+    import difflib
+    minus = [ln for ln in difflib.unified_diff(old_text, new_text, n=0, lineterm="") if ln.startswith("-")
+             and not ln.startswith("---")]
+    assert minus == [], minus  # nothing removed or renumbered: only additions (the entity, stance_t4)
 
 
 def test_several_annotators_on_one_task_stay_apart(live, source, tmp_path):

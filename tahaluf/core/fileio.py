@@ -56,7 +56,7 @@ def atomic_dir(target: str | os.PathLike) -> Iterator[Path]:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def write_all(files: "dict[str | os.PathLike, str | bytes]") -> None:
+def write_all(files: dict[str | os.PathLike, str | bytes]) -> None:
     """Write several files all-or-nothing.
 
     Every new content is staged beside its target first; only when all are

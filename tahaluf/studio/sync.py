@@ -180,13 +180,15 @@ def push(ls, sources: Sequence[Sequence[Document]], *, title: str = DEFAULT_PROJ
     if created:
         with api_call(f"create the project {title!r}"):
             project = ls.projects.create(title=title, label_config=config,
-                                         description=f"Tahaluf schema v{schema.version}: entities, quotations, stance")
+                                         description=f"Tahaluf schema v{schema.version}: entities, quotations, stance",
+                                         expert_instruction=labelstudio.instructions_html(schema),
+                                         show_instruction=True)
         log(f"created project {title!r} (id {project.id})")
     for tid, _ in clash:
         with api_call(f"delete task {tid}"):
             ls.tasks.delete(id=str(tid))
     if not created:  # after deleting: Label Studio refuses a config that drops labels still in use
-        update_config(ls, project, config, log=log)
+        update_config(ls, project, config, log=log, instructions=labelstudio.instructions_html(schema))
 
     users: dict[str, str] = {}
     tasks = []
@@ -218,11 +220,13 @@ def push(ls, sources: Sequence[Sequence[Document]], *, title: str = DEFAULT_PROJ
     return PushReport(project.id, title, created, len(tasks), n_ann, n_pred, len(clash), users)
 
 
-def update_config(ls, project: Any, config: str, *, log: Log = quiet) -> None:
-    """Give an existing project this labeling config (Label Studio refuses one
-    that drops labels its tasks still use)."""
+def update_config(ls, project: Any, config: str, *, log: Log = quiet, instructions: str | None = None) -> None:
+    """Give an existing project this labeling config (and instructions), in
+    place: its tasks and annotations stay (Label Studio refuses a config that
+    drops labels its tasks still use)."""
+    extra = {} if instructions is None else {"expert_instruction": instructions, "show_instruction": True}
     with api_call(f"update the labeling config of project {project.id}"):
-        ls.projects.update(id=project.id, label_config=config)
+        ls.projects.update(id=project.id, label_config=config, **extra)
     log(f"updated the labeling config of project {project.title!r} (id {project.id})")
 
 
@@ -271,9 +275,10 @@ def pull(ls, project: str | int = DEFAULT_PROJECT, *, schema: Schema = SCHEMA,
     docs, found = labelstudio.tasks_to_documents(tasks, bases, schema=schema, location=where)
     order = list(bases)
     docs.sort(key=lambda d: (order.index(d.doc_id), d.annotator or ""))
+    tids = {t["data"].get("doc_id"): t.get("id") for t in tasks}
     for d in docs:
         found += document_findings(d, schema=schema, speakers=speakers,
-                                   location=f"{where} doc={d.doc_id} annotator={d.annotator}")
+                                   location=f"{where} task={tids.get(d.doc_id)} doc={d.doc_id} annotator={d.annotator}")
     return Pulled(p.id, docs, found, len(tasks))
 
 
