@@ -12,6 +12,7 @@ seeds and annotations, so nothing here can touch the working tree.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -287,11 +288,21 @@ def test_extension_scenario_new_target_and_new_entity_arrive_exactly(live, sourc
     assert minus == [], minus  # nothing removed or renumbered: only additions (the entity, stance_t4)
 
 
+def _with_every_target(docs):
+    """A schema-1 pass labelled for the targets added since (NONE), so it validates under schema 2."""
+    fill = dict.fromkeys(SCHEMA.target_names, "NONE")
+    return [d.with_layers(quotes=tuple(dataclasses.replace(q, stance={**fill, **q.stance}) for q in d.quotes),
+                          doc_stance={**fill, **d.doc_stance}) for d in docs]
+
+
 def test_several_annotators_on_one_task_stay_apart(live, source, tmp_path):
     docs, which = source
-    other = corpus.load_pass("pass_a") if which == "gold" else corpus.load_pass("pass_b")
-    src2 = "pass_a" if which == "gold" else "pass_b"
-    r = live.cli("push", "--project", "Tahaluf agreement", "--source", which, "--source", src2)
+    other = _with_every_target(corpus.load_pass("pass_a") if which == "gold" else corpus.load_pass("pass_b"))
+    src2 = tmp_path / "second-annotator"
+    src2.mkdir()
+    for d in other:
+        (src2 / f"{d.doc_id}.json").write_text(dumps([to_task(d)]), encoding="utf-8")
+    r = live.cli("push", "--project", "Tahaluf agreement", "--source", which, "--source", str(src2))
     assert r.returncode == 0, r.stdout + r.stderr
     assert "5 task(s), 10 annotation(s)" in r.stdout
 

@@ -75,12 +75,6 @@ def prf(tp, n_pred, n_gold) -> tuple:
     return p, r, f_from_pr(p, r)
 
 
-def prf_dict(tp: int, n_pred: int, n_gold: int) -> dict:
-    p, r, f = prf(tp, n_pred, n_gold)
-    return {"precision": float(p), "recall": float(r), "f1": float(f),
-            "tp": int(tp), "fp": int(n_pred - tp), "fn": int(n_gold - tp)}
-
-
 @dataclass
 class PRF:
     """Additive counts of one comparison (spaCy's ``PRFScore``): true positives,

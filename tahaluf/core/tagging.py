@@ -51,9 +51,6 @@ from tahaluf.core.errors import Finding, TahalufError, did_you_mean
 from tahaluf.core.model import Document
 from tahaluf.core.schema import SCHEMA, Schema
 
-#: the one conflict policy of :func:`project` (named in results and the card)
-CONFLICT_POLICY = "first-wins"
-
 
 def tag_names(schema: Schema = SCHEMA) -> tuple[str, ...]:
     out = ["O"]
