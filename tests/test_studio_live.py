@@ -363,7 +363,30 @@ def test_invalid_annotation_blocks_the_pull_and_push_refuses_to_duplicate(live, 
 
     with pytest.raises(TahalufError, match="already has tasks"):
         studio.push(live.ls, [[doc]], title="Tahaluf invalid")
-    rep = studio.push(live.ls, [[doc]], title="Tahaluf invalid", replace=True)
+    # the edited annotation is work nobody has pulled: --replace refuses and deletes nothing ...
+    r = live.cli("push", "--project", "Tahaluf invalid", "--source", "gold", "--replace")
+    assert r.returncode == 1 and "refusing --replace: the project holds work nobody has pulled" in r.stderr
+    assert f"task {tasks[0].id} ({doc.doc_id})" in r.stderr and "--force" in r.stderr
+    assert [t.id for t in _tasks(live.ls, "Tahaluf invalid")[1]] == [tasks[0].id]
+    # ... unless forced
+    rep = studio.push(live.ls, [[doc]], title="Tahaluf invalid", replace=True, force=True)
     assert rep.replaced == 1 and not rep.created
     pulled = studio.pull(live.ls, "Tahaluf invalid", speakers=corpus.load_speakers())
     assert pulled.findings == [] and pulled.docs == [doc]
+
+
+def test_blank_tasks_for_blind_double_annotation(live, source):
+    docs, which = source
+    r = live.cli("push", "--project", "Tahaluf blind", "--source", which, "--blank", "--annotations-per-task", "2")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "5 task(s), no annotation (blank tasks)" in r.stdout
+    p, tasks = _tasks(live.ls, "Tahaluf blind")
+    assert live.ls.projects.get(id=p.id).maximum_annotations == 2
+    assert sorted(t.data["doc_id"] for t in tasks) == sorted(d.doc_id for d in docs)
+    for t in tasks:
+        assert t.annotations in (None, []) and t.predictions in (None, [])
+        assert t.data["text"] == next(d.text for d in docs if d.doc_id == t.data["doc_id"])
+    # pushing again adds nothing and keeps the tasks (and whatever work they hold)
+    r = live.cli("push", "--project", "Tahaluf blind", "--source", which, "--blank")
+    assert r.returncode == 0 and "0 task(s)" in r.stdout, r.stdout + r.stderr
+    assert [t.id for t in _tasks(live.ls, "Tahaluf blind")[1]] == [t.id for t in tasks]

@@ -82,6 +82,12 @@ def add_args(p: argparse.ArgumentParser) -> None:
                    help="mark the imported annotations as ground truth (default: yes for the gold, no for a pass)")
     s.add_argument("--replace", action="store_true",
                    help="delete the project's existing tasks for these articles first")
+    s.add_argument("--force", action="store_true",
+                   help="with --replace: delete the tasks even if they hold work nobody has pulled")
+    s.add_argument("--blank", action="store_true",
+                   help="text only, no annotation (blind annotation: annotators do not see the gold)")
+    s.add_argument("--annotations-per-task", type=int, default=None, metavar="N",
+                   help="how many annotators label each task (2 for double annotation)")
     s.add_argument("--extra-target", action="append", metavar="stance_tN",
                    help="try an extra (optional) stance target in Label Studio before it is in the schema; "
                         "repeatable. To keep it, add it with `tahaluf schema add-target` (pull knows only "
@@ -178,8 +184,10 @@ def _push(args: argparse.Namespace) -> int:
     gt = args.ground_truth if args.ground_truth is not None else (names == ["gold"] and args.predictions is None)
     ls = studio.client(url, token)
     r = studio.push(ls, sources, title=_project(args), schema=schema, model_version=args.predictions,
-                    ground_truth=bool(gt), replace=args.replace, log=print)
+                    ground_truth=bool(gt), replace=args.replace, force=args.force, blank=args.blank,
+                    per_task=args.annotations_per_task, log=print)
     what = (f"{r.predictions} prediction(s) (model_version {args.predictions!r})" if args.predictions
+            else "no annotation (blank tasks)" if args.blank
             else f"{r.annotations} annotation(s) (ground_truth={bool(gt)})")
     print(f"pushed {', '.join(names)} to project {r.title!r} (id {r.project_id}, "
           f"{'created' if r.created else 'config updated'}) at {url}: {r.tasks} task(s), {what}"
