@@ -45,7 +45,7 @@ from pathlib import Path
 
 from tahaluf.core.jsonio import dumps, jsonl_bytes
 from tahaluf.core.model import Document, Quote, Span, Speaker
-from tahaluf.core.schema import SCHEMA
+from tahaluf.core.schema import SCHEMA, schema_to_json
 from tahaluf.core.text import tokenize
 from tahaluf.formats.labelstudio import to_task
 
@@ -311,6 +311,8 @@ def write_repo(root: str | Path, docs: Sequence[Document], speakers: Mapping[str
         {"schema": "tahaluf seeds metadata v1", "documents": records}, ensure_ascii=False, indent=1).encode("utf-8"))
     (root / "annotation" / "speakers.json").write_bytes(json.dumps(
         [s.to_dict() for s in speakers.values()], ensure_ascii=False, indent=1).encode("utf-8"))
+    # the schema the package reads (annotation/schema.json), as committed
+    (root / "annotation" / "schema.json").write_bytes(dumps(schema_to_json(SCHEMA)).encode("utf-8"))
     return root
 
 

@@ -11,7 +11,8 @@ Layout::
     annotation/passes/<pass>/<doc_id>.json  independent passes (pass_a, pass_b)
     annotation/speakers.json               speaker registry
 
-The fixed split and the folds are declared in :data:`SPLITS`.
+The fixed split is declared in ``annotation/schema.json`` (:data:`SPLITS`); the
+folds are the articles.
 """
 
 from __future__ import annotations
@@ -24,32 +25,20 @@ from tahaluf.core.errors import TahalufError, did_you_mean
 from tahaluf.core.model import Document, Speaker
 from tahaluf.core.schema import SCHEMA, Schema
 
-#: Why the fixed split is what it is (the dataset card prints this).
-SPLIT_RATIONALE = (
-    "The split is document-disjoint: no article contributes to two splits, so no "
-    "sentence, quotation or speaker turn of a test article is seen in training. "
-    "The two longest articles (001, a long report on the coalition spokesman's "
-    "interview, and 003, a question-and-answer interview) train; the shortest "
-    "(004) validates; 000 and 002 test, which between them hold five speakers, "
-    "both quotation-mark styles (“” and \"\"), a translated feature and a "
-    "single-speaker agency report. With five articles any fixed split is noisy, "
-    "so every article is also its own fold for leave-one-document-out "
-    "cross-validation, the primary protocol."
-)
+#: Why the fixed split is what it is (the dataset card prints this); from ``annotation/schema.json``.
+SPLIT_RATIONALE: str = SCHEMA.split_rationale
 
-#: Document-disjoint fixed split (rationale: :data:`SPLIT_RATIONALE`).
-SPLITS: dict[str, tuple[str, ...]] = {
-    "train": ("001_9f5a0025b298c2a5", "003_1b54266d52eedbe4"),
-    "validation": ("004_b236d4533db216b8",),
-    "test": ("000_fccf310b8a8da4fc", "002_38ce8d431084eb1f"),
-}
+#: Document-disjoint fixed split, read from ``annotation/schema.json`` (``tahaluf
+#: add-article --split`` adds to it; rationale: :data:`SPLIT_RATIONALE`).
+SPLITS: dict[str, tuple[str, ...]] = SCHEMA.split_map
 
 
 def split_of(doc_id: str) -> str:
     for split, ids in SPLITS.items():
         if doc_id in ids:
             return split
-    raise TahalufError(f"document {doc_id!r} is in no split. Splits: {SPLITS}")
+    raise TahalufError(f"document {doc_id!r} is in no split of annotation/schema.json "
+                       f"(splits: {', '.join(SPLITS)}); add it with `tahaluf add-article FILE --split SPLIT`")
 
 
 def fold_of(doc_id: str, seeds_dir: Path | None = None) -> int:

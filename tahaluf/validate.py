@@ -88,7 +88,7 @@ def document_findings(doc: Document, *, schema: Schema = SCHEMA,
 
     prev: Span | None = None
     for i, e in enumerate(doc.entities):
-        where = f"{loc} entity={i} [{e.start},{e.end})"
+        where = f"{loc} entity={e.label} chars={e.start}-{e.end}"
         if e.label not in schema.entity_labels:
             out.append(Finding("unknown-label", "unknown entity label", where, got=e.label,
                                expected=list(schema.entity_labels)))
@@ -104,7 +104,7 @@ def document_findings(doc: Document, *, schema: Schema = SCHEMA,
     seen: set[str] = set()
     prev_q = None
     for q in doc.quotes:
-        where = f"{loc} quote={q.quote_id} [{q.span.start},{q.span.end})"
+        where = f"{loc} region={q.quote_id} chars={q.span.start}-{q.span.end}"  # a QUOTE's region id
         if q.quote_id in seen:
             out.append(Finding("duplicate-id", "two quotations share an id", where, got=q.quote_id))
         seen.add(q.quote_id)
@@ -169,8 +169,12 @@ def validate_export(path: str | Path, bases: Mapping[str, Document], *, schema: 
                                          single_annotator=single_annotator)
     except TahalufError as e:  # pragma: no cover - converter builds spans from offsets
         return [], list(e.findings) or [Finding("malformed-file", str(e), str(path))]
+    # Label Studio's task id of each document, so that a finding says where to look in Label Studio
+    tids = {t["data"].get("doc_id"): t["id"] for t in tasks if isinstance(t, Mapping)
+            and isinstance(t.get("data"), Mapping) and t.get("id") is not None}
     for d in docs:
-        found += document_findings(d, schema=schema, speakers=speakers, location=f"{path} doc={d.doc_id}")
+        at = f"{path} task={tids[d.doc_id]} doc={d.doc_id}" if d.doc_id in tids else f"{path} doc={d.doc_id}"
+        found += document_findings(d, schema=schema, speakers=speakers, location=at)
     return docs, _dedupe(found)
 
 
@@ -209,11 +213,17 @@ def validate_corpus(*, seeds_dir: Path | None = None, gold_dir: Path | None = No
             found += f
             for d in docs:
                 per_doc[d.doc_id] = per_doc.get(d.doc_id, 0) + 1
-        for doc_id in bases:
-            if per_doc.get(doc_id, 0) != 1:
+        pending = []
+        for doc_id, base in bases.items():
+            if doc_id not in per_doc and base.metadata.get("annotation") == "pending":
+                pending.append(doc_id)  # added by `tahaluf add-article`, not annotated yet
+            elif per_doc.get(doc_id, 0) != 1:
                 found.append(Finding("missing-document" if doc_id not in per_doc else "duplicate-id",
-                                     "every article must have exactly one gold annotation", str(gd),
-                                     got=per_doc.get(doc_id, 0), expected=1))
+                                     f"article {doc_id} must have exactly one gold annotation",
+                                     str(gd / f"{doc_id}.json"), got=per_doc.get(doc_id, 0), expected=1))
+        if pending:
+            notes.append(f"pending annotation (added with `tahaluf add-article`; push, annotate, pull): "
+                         f"{', '.join(pending)}")
         notes.append(f"gold: {len(files)} files, {sum(per_doc.values())} annotated documents, "
                      f"{len(speakers)} speakers in the registry")
     else:

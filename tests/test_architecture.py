@@ -21,7 +21,7 @@ PKG = Path(__file__).resolve().parent.parent / "tahaluf"
 LAYERS: dict[str, int] = {
     "core": 0,
     "seeds": 1, "corpus": 1, "validate": 1, "formats": 1, "conll": 1,
-    "dataset": 2, "scoring": 2, "analysis": 2, "studio": 2, "viewer": 2,
+    "dataset": 2, "scoring": 2, "analysis": 2, "studio": 2, "viewer": 2, "extend": 2,
     "baselines": 3,
     "leaderboard": 4,
     "commands": 5, "cli": 5, "__main__": 5,

@@ -12,8 +12,9 @@ from tahaluf import __version__
 from tahaluf.cli import COMMANDS, build_parser
 
 build_parser()  # registers the plugin subcommands
-#: examples that need a live server or take long are run by their own tests
-SLOW_EXAMPLES = {"studio"}
+#: examples that need a live server, take long or need an input file are run by their own tests
+#: (studio: tests/test_studio_live.py; add-article: tests/test_extend.py)
+SLOW_EXAMPLES = {"studio", "add-article"}
 
 
 def test_version_comes_from_metadata():

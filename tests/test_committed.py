@@ -35,7 +35,7 @@ def test_every_article_has_its_seed_gold_and_both_passes():
     for d in _doc_ids():
         want += [paths.seeds_dir() / f"{d}.txt", paths.gold_dir() / f"{d}.json",
                  ann / "passes" / "pass_a" / f"{d}.json", ann / "passes" / "pass_b" / f"{d}.json"]
-    want += [ann / name for name in ("guidelines.md", "speakers.json", "labeling_config.xml",
+    want += [ann / name for name in ("guidelines.md", "speakers.json", "schema.json", "labeling_config.xml",
                                      "adjudication_log.json")]
     want += [ann / "passes" / f"{p}.notes.json" for p in ("pass_a", "pass_b")]
     assert _missing(want) == []

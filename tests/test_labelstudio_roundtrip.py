@@ -77,6 +77,22 @@ def test_config_validates_offline_with_label_interface():
         assert li.get_control(t).labels == list(SCHEMA.stance_labels)
 
 
+def test_each_target_is_under_a_header_with_its_wording_and_the_page_has_instructions():
+    from tahaluf.formats.labelstudio import GUIDELINES, INSTRUCTIONS_SUMMARY, instructions_html
+    root = ET.fromstring(labeling_config())
+    headers = [h.get("value") for h in root.iter("Header")]
+    assert INSTRUCTIONS_SUMMARY in headers and GUIDELINES in INSTRUCTIONS_SUMMARY
+    for t in SCHEMA.stance_targets:
+        for name in (t.name, f"doc_{t.name}"):
+            view = next(v for v in root.iter("View") if any(c.get("name") == name for c in v.findall("Choices")))
+            words = [h.get("value") for h in view.iter("Header")]
+            assert words == [f"T{t.name[len('stance_t'):]} ({t.name}): {t.description}", t.description_ar], name
+    html = instructions_html()
+    assert all(t.description_ar in html and dict(t.definitions)["AGAINST"].replace("'", "&#x27;") in html
+               for t in SCHEMA.stance_targets)
+    assert f'href="{GUIDELINES}"' in html
+
+
 def test_label_interface_catches_a_broken_config():
     from label_studio_sdk.label_interface import LabelInterface
     broken = labeling_config().replace('name="quote_type" toName="text"', 'name="quote_type" toName="txt"')
@@ -317,3 +333,72 @@ def test_install_never_deletes_a_folder_it_did_not_make(tmp_path):
     assert (mine / "keep.txt").exists()
     with pytest.raises(TahalufError, match="is not installed in"):
         studio.Server(data_dir=tmp_path / "data", token="t" * 20, venv=mine).start()
+
+
+def _regions(task: dict) -> list[str]:
+    """Each region of a task's annotation (result items sharing an id, and relations) as one string."""
+    from tahaluf.core.jsonio import dumps as _dumps
+    by_id: dict[str, list] = {}
+    for r in task["annotations"][0]["result"]:
+        key = r.get("id") or f"rel:{r['from_id']}->{r['to_id']}"
+        by_id.setdefault(key, []).append(r)
+    return sorted(_dumps(v) for v in by_id.values())
+
+
+@pytest.mark.parametrize("edit", ["add", "delete"])
+def test_region_ids_are_stable_a_one_entity_edit_is_a_one_region_diff(edit):
+    import dataclasses
+    import difflib
+    from collections import Counter
+
+    from tahaluf.core.jsonio import dumps as _dumps
+    from tahaluf.core.model import Span
+    from tahaluf.corpus import load_gold
+    doc = load_gold()[1]
+    gold_file = ROOT / "annotation" / "gold" / f"{doc.doc_id}.json"
+    assert gold_file.read_text(encoding="utf-8") == _dumps([to_task(doc)])  # the gold is what to_task writes
+    ents = list(doc.entities)
+    k = len(ents) // 3  # an entity early in the article: every later region would shift with positional ids
+    if edit == "delete":
+        del ents[k]
+    else:
+        a, b = ents[k].end, ents[k + 1].start
+        assert b - a > 3
+        ents.insert(k + 1, Span.of(doc.text, a + 1, a + 2, "LOC"))
+    new = dataclasses.replace(doc, entities=tuple(ents))
+    old_regions, new_regions = Counter(_regions(to_task(doc))), Counter(_regions(to_task(new)))
+    assert sum(((old_regions - new_regions) + (new_regions - old_regions)).values()) == 1
+    old_lines = _dumps([to_task(doc)]).splitlines()
+    new_lines = _dumps([to_task(new)]).splitlines()
+    changed = [ln for ln in difflib.unified_diff(old_lines, new_lines, n=0, lineterm="")
+               if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
+    # only the lines of that one region item are added or removed (a region item is 15-17 lines)
+    assert len({ln[0] for ln in changed}) == 1 and abs(len(new_lines) - len(old_lines)) == len(changed) < 20, changed
+
+
+def test_findings_name_the_label_studio_task_region_and_offsets(tmp_path):
+    """An annotator finds the problem by the ids Label Studio shows, not by list positions."""
+    from tahaluf.core.jsonio import dumps as _dumps
+    from tahaluf.corpus import load_gold
+    from tahaluf.seeds import load_corpus
+    from tahaluf.validate import validate_export
+    doc = load_gold()[0]
+    task = to_task(doc, task_id=12)
+    task["annotations"][0]["id"] = 34
+    res = task["annotations"][0]["result"]
+    ent = next(r for r in res if r["from_name"] == "entity")
+    ent["id"], ent["value"]["labels"] = "Xy12ab", ["PERSON"]
+    q = doc.quotes[0]
+    spk = next(r for r in res if r["id"] == q.quote_id and r["from_name"] == "speaker_id")
+    spk["value"]["text"] = ["no-such-speaker"]
+    path = tmp_path / "export.json"
+    path.write_text(_dumps([task]), encoding="utf-8")
+    bases = {d.doc_id: d for d in load_corpus()}
+    from tahaluf.corpus import load_speakers
+    _, found = validate_export(path, bases, speakers=load_speakers())
+    by_id = {f.id: f.location for f in found}
+    v = ent["value"]
+    assert by_id["unknown-label"] == (f"{path} task=12 doc={doc.doc_id} annotation=34 region=Xy12ab "
+                                      f"chars={v['start']}-{v['end']}")
+    assert by_id["unknown-speaker"] == (f"{path} task=12 doc={doc.doc_id} region={q.quote_id} "
+                                        f"chars={q.span.start}-{q.span.end}")

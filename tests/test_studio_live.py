@@ -248,9 +248,30 @@ def test_extension_scenario_new_target_and_new_entity_arrive_exactly(live, sourc
                            {**q.stance, "stance_t4": "AGAINST"}) if q is quote else q for q in doc.quotes))
     assert by_id[doc.doc_id] == want
 
-    # the CLI with the trial target: exit 0, the diff says exactly this, the files hold it
+    # the CLI knows only the targets of annotation/schema.json: it refuses, names the fix, writes nothing
+    out2 = tmp_path / "plain"
+    r = live.cli("pull", "--project", "Tahaluf extension", "--out", str(out2))
+    assert r.returncode == 1
+    assert "[unknown-from-name]" in r.stdout and "stance_t4" in r.stdout and "nothing written" in r.stdout
+    assert "tahaluf schema add-target --name stance_t4" in r.stdout
+    assert not out2.exists()
+
+    # the permanent way: `tahaluf schema add-target` (no Python edited); it changes the schema and the config only
+    def snap() -> dict:
+        return {str(p.relative_to(live.root)): p.read_bytes() for p in sorted(live.root.rglob("*")) if p.is_file()}
+    before = snap()
+    r = subprocess.run([sys.executable, "-m", "tahaluf", "schema", "add-target", "--name", "stance_t4",
+                        "--description", "Iraqi sovereignty is respected", "--description-ar", "سيادة العراق مصونة",
+                        "--favor", "says it is respected", "--against", "says it is violated", "--none", "no claim"],
+                       capture_output=True, text=True, env=live.env, cwd=live.root, timeout=300, check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+    after = snap()
+    assert {k for k in after if after[k] != before.get(k)} == {"annotation/schema.json",
+                                                               "annotation/labeling_config.xml"}
+
+    # now the pull: exit 0, the diff says exactly this, the files hold it
     out = tmp_path / "ext"
-    r = live.cli("pull", "--project", "Tahaluf extension", "--extra-target", "stance_t4", "--out", str(out))
+    r = live.cli("pull", "--project", "Tahaluf extension", "--out", str(out))
     assert r.returncode == 0, r.stdout + r.stderr
     assert f"== {doc.doc_id} [{doc.annotator}]: 2 change(s)" in r.stdout
     assert f"+ entity LOC [{new_ent.start},{new_ent.end})" in r.stdout
@@ -258,13 +279,13 @@ def test_extension_scenario_new_target_and_new_entity_arrive_exactly(live, sourc
     base = {d.doc_id: d.with_layers(entities=(), quotes=(), doc_stance={}, annotator=None) for d in docs}
     back, found = read_export(out / f"{doc.doc_id}.json", base, schema=EXT)
     assert found == [] and back == [want]
-
-    # without the extension the pull refuses and writes nothing
-    out2 = tmp_path / "plain"
-    r = live.cli("pull", "--project", "Tahaluf extension", "--out", str(out2))
-    assert r.returncode == 1
-    assert "[unknown-from-name]" in r.stdout and "stance_t4" in r.stdout and "nothing written" in r.stdout
-    assert not out2.exists()
+    # one new entity: one new region in the file, every other region id as before (content-derived ids)
+    old_text = dumps([to_task(doc)]).splitlines()
+    new_text = (out / f"{doc.doc_id}.json").read_text(encoding="utf-8").splitlines()
+    import difflib
+    minus = [ln for ln in difflib.unified_diff(old_text, new_text, n=0, lineterm="") if ln.startswith("-")
+             and not ln.startswith("---")]
+    assert minus == [], minus  # nothing removed or renumbered: only additions (the entity, stance_t4)
 
 
 def _with_every_target(docs):
@@ -342,7 +363,30 @@ def test_invalid_annotation_blocks_the_pull_and_push_refuses_to_duplicate(live, 
 
     with pytest.raises(TahalufError, match="already has tasks"):
         studio.push(live.ls, [[doc]], title="Tahaluf invalid")
-    rep = studio.push(live.ls, [[doc]], title="Tahaluf invalid", replace=True)
+    # the edited annotation is work nobody has pulled: --replace refuses and deletes nothing ...
+    r = live.cli("push", "--project", "Tahaluf invalid", "--source", "gold", "--replace")
+    assert r.returncode == 1 and "refusing --replace: the project holds work nobody has pulled" in r.stderr
+    assert f"task {tasks[0].id} ({doc.doc_id})" in r.stderr and "--force" in r.stderr
+    assert [t.id for t in _tasks(live.ls, "Tahaluf invalid")[1]] == [tasks[0].id]
+    # ... unless forced
+    rep = studio.push(live.ls, [[doc]], title="Tahaluf invalid", replace=True, force=True)
     assert rep.replaced == 1 and not rep.created
     pulled = studio.pull(live.ls, "Tahaluf invalid", speakers=corpus.load_speakers())
     assert pulled.findings == [] and pulled.docs == [doc]
+
+
+def test_blank_tasks_for_blind_double_annotation(live, source):
+    docs, which = source
+    r = live.cli("push", "--project", "Tahaluf blind", "--source", which, "--blank", "--annotations-per-task", "2")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "5 task(s), no annotation (blank tasks)" in r.stdout
+    p, tasks = _tasks(live.ls, "Tahaluf blind")
+    assert live.ls.projects.get(id=p.id).maximum_annotations == 2
+    assert sorted(t.data["doc_id"] for t in tasks) == sorted(d.doc_id for d in docs)
+    for t in tasks:
+        assert t.annotations in (None, []) and t.predictions in (None, [])
+        assert t.data["text"] == next(d.text for d in docs if d.doc_id == t.data["doc_id"])
+    # pushing again adds nothing and keeps the tasks (and whatever work they hold)
+    r = live.cli("push", "--project", "Tahaluf blind", "--source", which, "--blank")
+    assert r.returncode == 0 and "0 task(s)" in r.stdout, r.stdout + r.stderr
+    assert [t.id for t in _tasks(live.ls, "Tahaluf blind")[1]] == [t.id for t in tasks]

@@ -125,6 +125,7 @@ COMMAND_DOCS: dict[str, str] = {
     "docs": "docs/architecture.md#generated-documentation", "hashes": "docs/dataset.md#the-two-hashes",
     "submit": "docs/scoring.md#submitting-to-the-leaderboard", "compare": "docs/scoring.md#comparing-systems",
     "convert": "docs/scoring.md#row-shaped-submissions",
+    "schema": "docs/annotation.md#extending-the-schema", "add-article": "docs/annotation.md#adding-an-article",
 }
 
 

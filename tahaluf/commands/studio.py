@@ -49,8 +49,6 @@ def _add_server_args(p: argparse.ArgumentParser) -> None:
                    help="Label Studio URL (default $TAHALUF_LS_URL or http://127.0.0.1:8080)")
     p.add_argument("--project", default=None,
                    help="project title, or its id as a number (default 'Tahaluf')")
-    p.add_argument("--extra-target", action="append", metavar="stance_tN",
-                   help="try an extra (optional) stance target before it is in the schema; repeatable")
 
 
 def add_args(p: argparse.ArgumentParser) -> None:
@@ -84,6 +82,16 @@ def add_args(p: argparse.ArgumentParser) -> None:
                    help="mark the imported annotations as ground truth (default: yes for the gold, no for a pass)")
     s.add_argument("--replace", action="store_true",
                    help="delete the project's existing tasks for these articles first")
+    s.add_argument("--force", action="store_true",
+                   help="with --replace: delete the tasks even if they hold work nobody has pulled")
+    s.add_argument("--blank", action="store_true",
+                   help="text only, no annotation (blind annotation: annotators do not see the gold)")
+    s.add_argument("--annotations-per-task", type=int, default=None, metavar="N",
+                   help="how many annotators label each task (2 for double annotation)")
+    s.add_argument("--extra-target", action="append", metavar="stance_tN",
+                   help="try an extra (optional) stance target in Label Studio before it is in the schema; "
+                        "repeatable. To keep it, add it with `tahaluf schema add-target` (pull knows only "
+                        "the targets of annotation/schema.json)")
 
     s = sp("pull", "export, validate, diff against the gold and write annotation/gold/ (or --out)")
     _add_server_args(s)
@@ -96,7 +104,7 @@ def add_args(p: argparse.ArgumentParser) -> None:
 
     s = sp("config", "print or write the Label Studio labeling config generated from the schema")
     s.add_argument("--out", type=Path, default=None, help="write it here (atomically) instead of printing")
-    s.add_argument("--extra-target", action="append", metavar="stance_tN", help="as for push")
+    s.add_argument("--extra-target", action="append", metavar="stance_tN", help="as for push (a trial only)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -176,8 +184,10 @@ def _push(args: argparse.Namespace) -> int:
     gt = args.ground_truth if args.ground_truth is not None else (names == ["gold"] and args.predictions is None)
     ls = studio.client(url, token)
     r = studio.push(ls, sources, title=_project(args), schema=schema, model_version=args.predictions,
-                    ground_truth=bool(gt), replace=args.replace, log=print)
+                    ground_truth=bool(gt), replace=args.replace, force=args.force, blank=args.blank,
+                    per_task=args.annotations_per_task, log=print)
     what = (f"{r.predictions} prediction(s) (model_version {args.predictions!r})" if args.predictions
+            else "no annotation (blank tasks)" if args.blank
             else f"{r.annotations} annotation(s) (ground_truth={bool(gt)})")
     print(f"pushed {', '.join(names)} to project {r.title!r} (id {r.project_id}, "
           f"{'created' if r.created else 'config updated'}) at {url}: {r.tasks} task(s), {what}"
@@ -197,7 +207,7 @@ def _project(args: argparse.Namespace):
 def _pull(args: argparse.Namespace) -> int:
     from tahaluf import corpus, studio
     from tahaluf.analysis.diff import diff_documents
-    schema = _schema(args)
+    schema = SCHEMA  # annotation/schema.json: a pulled target it lacks is refused (`tahaluf schema add-target`)
     token = studio.token_from_env()
     url = (args.url or studio.url_from_env()).rstrip("/")
     speakers = corpus.load_speakers()

@@ -54,3 +54,42 @@ def atomic_dir(target: str | os.PathLike) -> Iterator[Path]:
         os.replace(target, old)
     os.replace(staging, target)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def write_all(files: dict[str | os.PathLike, str | bytes]) -> None:
+    """Write several files all-or-nothing.
+
+    Every new content is staged beside its target first; only when all are
+    staged are they renamed into place, and if a rename fails the files
+    already replaced are put back, so either every file is new or none is.
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, data in files.items():
+            path = Path(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            staged.append((path, Path(tmp)))
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        done: list[tuple[Path, bytes | None]] = []
+        try:
+            for path, tmp in staged:
+                old = path.read_bytes() if path.exists() else None
+                os.replace(tmp, path)
+                done.append((path, old))
+        except BaseException:
+            for path, old in reversed(done):
+                if old is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    write_atomic(path, old)
+            raise
+    finally:
+        for _, tmp in staged:
+            tmp.unlink(missing_ok=True)

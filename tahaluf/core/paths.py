@@ -37,3 +37,13 @@ def dataset_dir() -> Path:
 
 def baselines_dir() -> Path:
     return root() / "baselines"
+
+
+def schema_file() -> Path:
+    return annotation_dir() / "schema.json"
+
+
+def packaged_schema_file() -> Path:
+    """The copy of ``annotation/schema.json`` shipped in the package, read where there is
+    no clone (a plain ``pip install``); ``tahaluf schema`` keeps it identical and a test checks it."""
+    return Path(__file__).resolve().parents[1] / "templates" / "schema.json"

@@ -22,16 +22,16 @@ Rules when reading: regions and their attributes are tied by region id, never
 by position; span text is rebuilt from the offsets and the task text, never
 trusted from ``value.text``; every problem becomes a :class:`Finding` with the
 same ids the validator uses. Region ids written by :func:`to_task` are stable:
-a quotation's region id is its ``quote_id``.
+a quotation's region id is its ``quote_id``, every other region's comes from
+its offsets and label (:func:`region_id`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import quoteattr
 
 from tahaluf.core.errors import Finding, TahalufError
 from tahaluf.core.jsonio import read_json
@@ -44,78 +44,22 @@ from tahaluf.core.schema import (
     RELATION_SAID,
     SCHEMA,
     SOURCE_LABEL,
+    STANCE_TARGET_RE,
     Schema,
 )
-
-TO_NAME = "text"
-ENTITY_FROM = "entity"
-QUOTE_FROM = "quote"
-QUOTE_TYPE_FROM = "quote_type"
-SPEAKER_FROM = "speaker_id"
-
-
-def doc_stance_name(target: str) -> str:
-    return f"doc_{target}"
-
-
-# -- labeling config -----------------------------------------------------------
-
-#: colours for the entity labels (Label Studio background attribute)
-_COLOURS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#46f0f0",
-            "#f032e6", "#bcf60c", "#fabebe", "#008080", "#e6beff", "#9a6324"]
-
-
-def labeling_config(schema: Schema = SCHEMA) -> str:
-    """The Label Studio labeling config for all three layers, from the schema.
-
-    Arabic is shown right to left by a wrapping ``<View>`` styled
-    ``direction: rtl`` (the Text tag ignores ``dir``).
-    """
-    ent = "\n".join(
-        f'      <Label value={quoteattr(l)} background="{_COLOURS[i % len(_COLOURS)]}"/>'
-        for i, l in enumerate(schema.entity_labels))
-    qlab = "\n".join(f'      <Label value="{l}" background="{c}"/>' for l, c in
-                     zip(QUOTE_REGION_LABELS, ("#ffe119", "#808000", "#000075")))
-    rel = "\n".join(f'    <Relation value="{r}"/>' for r in (RELATION_SAID, RELATION_CUE_OF))
-
-    def choices(name: str, values: Iterable[str], per_region: bool) -> str:
-        attrs = ' perRegion="true" visibleWhen="region-selected" whenLabelValue="QUOTE"' if per_region else ""
-        opts = "".join(f'<Choice value="{v}"/>' for v in values)
-        return f'    <Choices name="{name}" toName="{TO_NAME}" choice="single"{attrs}>{opts}</Choices>'
-
-    per_region = [choices(QUOTE_TYPE_FROM, schema.quote_types, True)]
-    per_region += [choices(t, schema.stance_labels, True) for t in schema.target_names]
-    per_region.append(
-        f'    <TextArea name="{SPEAKER_FROM}" toName="{TO_NAME}" perRegion="true" '
-        f'visibleWhen="region-selected" whenLabelValue="QUOTE" maxSubmissions="1" '
-        f'placeholder="speaker_id from annotation/speakers.json"/>')
-    doc_level = [choices(doc_stance_name(t), schema.stance_labels, False) for t in schema.target_names]
-    nl = "\n"
-    return f"""<View>
-  <Header value="Tahaluf schema v{schema.version}: entities, quotations, stance"/>
-  <Relations>
-{rel}
-  </Relations>
-  <View style="direction: rtl; text-align: right; font-size: 18px; line-height: 2">
-    <Labels name="{ENTITY_FROM}" toName="{TO_NAME}">
-{ent}
-    </Labels>
-    <Labels name="{QUOTE_FROM}" toName="{TO_NAME}">
-{qlab}
-    </Labels>
-    <Text name="{TO_NAME}" value="$text" granularity="symbol"/>
-  </View>
-  <View>
-    <Header value="Selected QUOTE: type, stance, speaker"/>
-{nl.join(per_region)}
-  </View>
-  <View>
-    <Header value="Whole document: stance"/>
-{nl.join(doc_level)}
-  </View>
-</View>
-"""
-
+from tahaluf.formats.labelconfig import (  # noqa: F401 - re-exported: the format's names and its config
+    ENTITY_FROM,
+    GUIDELINES,
+    INSTRUCTIONS_SUMMARY,
+    QUOTE_FROM,
+    QUOTE_TYPE_FROM,
+    SPEAKER_FROM,
+    TO_NAME,
+    doc_stance_name,
+    instructions_html,
+    labeling_config,
+    target_label,
+)
 
 # -- canonical -> Label Studio ---------------------------------------------------
 
@@ -129,17 +73,37 @@ def _attr(rid: str, from_name: str, span: Span, kind: str, value: list[str]) -> 
             "value": {"start": span.start, "end": span.end, "text" if kind == "textarea" else kind: value}}
 
 
+def region_id(span: Span) -> str:
+    """The region id of an entity, CUE or SOURCE span, from its content alone.
+
+    ``e-<start>-<end>-<label>`` for an entity, ``c-<start>-<end>`` for a CUE,
+    ``s-<start>-<end>`` for a SOURCE: adding or deleting another region never
+    changes it, so a one-span edit is a one-span diff of the gold. (A QUOTE's
+    region id is its ``quote_id``.) Entities are flat and CUE/SOURCE regions
+    are shared per distinct span, so the ids are unique within a document.
+    """
+    if span.label == CUE_LABEL:
+        return f"c-{span.start}-{span.end}"
+    if span.label == SOURCE_LABEL:
+        return f"s-{span.start}-{span.end}"
+    return f"e-{span.start}-{span.end}-{span.label}"
+
+
 def to_result(doc: Document) -> list[dict]:
     """The Label Studio ``result`` list of one document's annotation."""
     res: list[dict] = []
-    for i, e in enumerate(doc.entities):
-        res.append(_region(f"e{i:04d}", ENTITY_FROM, e))
+    seen: dict[str, int] = {}
+    for e in doc.entities:
+        rid = region_id(e)
+        seen[rid] = seen.get(rid, 0) + 1
+        # the same entity twice (invalid, but kept so the validator can say so): a numbered second id
+        res.append(_region(rid if seen[rid] == 1 else f"{rid}-{seen[rid]}", ENTITY_FROM, e))
     shared: dict[tuple[str, int, int], str] = {}  # one CUE/SOURCE region per distinct span
 
     def shared_region(prefix: str, span: Span) -> str:
         key = (span.label, span.start, span.end)
         if key not in shared:
-            shared[key] = f"{prefix}{len([k for k in shared if k[0] == span.label]):04d}"
+            shared[key] = region_id(span)
             res.append(_region(shared[key], QUOTE_FROM, span))
         return shared[key]
 
@@ -185,6 +149,17 @@ def to_task(doc: Document, *, annotator: str | None = None, task_id: int | None 
 
 # -- Label Studio -> canonical ------------------------------------------------------
 
+def _where(loc: str, index: int, rid: Any, at: Any = None) -> str:
+    """Where a result is, as an annotator finds it: the region id Label Studio
+    shows (else the result's position) and the character offsets."""
+    where = f"{loc} region={rid}" if rid is not None else f"{loc} result[{index}]"
+    if isinstance(at, Span):
+        return f"{where} chars={at.start}-{at.end}"
+    if isinstance(at, Mapping) and isinstance(at.get("start"), int) and isinstance(at.get("end"), int):
+        return f"{where} chars={at['start']}-{at['end']}"
+    return where
+
+
 @dataclass
 class _Region:
     rid: str
@@ -219,7 +194,7 @@ def result_to_document(result: list[Mapping[str, Any]], base: Document, *, schem
     doc_names = {doc_stance_name(t): t for t in schema.target_names}
 
     for i, r in enumerate(result):
-        where = f"{loc} result={i}"
+        where = f"{loc} result[{i}]"
         if not isinstance(r, Mapping):
             found.append(Finding("malformed-file", "a result item is not an object", where, got=type(r).__name__))
             continue
@@ -228,7 +203,7 @@ def result_to_document(result: list[Mapping[str, Any]], base: Document, *, schem
             continue
         name, value = r.get("from_name"), r.get("value") or {}
         rid = r.get("id")
-        where = f"{where} id={rid}"
+        where = _where(loc, i, rid, value)
         if name in (ENTITY_FROM, QUOTE_FROM):
             labels = value.get("labels") or []
             allowed = schema.entity_labels if name == ENTITY_FROM else QUOTE_REGION_LABELS
@@ -269,7 +244,12 @@ def result_to_document(result: list[Mapping[str, Any]], base: Document, *, schem
             doc_stance[doc_names[name]] = vals[0]
         else:
             known = [ENTITY_FROM, QUOTE_FROM, *sorted(per_region_names), *doc_names]
-            found.append(Finding("unknown-from-name", "result from a control the labeling config does not have",
+            target = name[len("doc_"):] if isinstance(name, str) and name.startswith("doc_") else name
+            hint = (f"; {target} is not a target of annotation/schema.json: add it with `tahaluf schema "
+                    f"add-target --name {target} ...` (then pull again)"
+                    if isinstance(target, str) and STANCE_TARGET_RE.fullmatch(target) else "")
+            found.append(Finding("unknown-from-name",
+                                 "result from a control the labeling config does not have" + hint,
                                  where, got=name, expected=known))
 
     # per-region attributes: only on QUOTE regions
@@ -281,14 +261,15 @@ def result_to_document(result: list[Mapping[str, Any]], base: Document, *, schem
                 "attribute-on-non-quote" if reg is not None else "dangling-relation",
                 "per-region attribute on a region that is not a QUOTE" if reg is not None
                 else "per-region attribute names a region id that does not exist",
-                f"{loc} result={i} id={rid}", got=reg.span.label if reg else rid, expected=QUOTE_LABEL))
+                _where(loc, i, rid, reg.span if reg else None), got=reg.span.label if reg else rid,
+                expected=QUOTE_LABEL))
 
     # relations
     cue_of: dict[str, str] = {}
     source_of: dict[str, str] = {}
     linked: set[str] = set()
     for i, r in relations:
-        where = f"{loc} result={i}"
+        where = f"{loc} relation={r.get('from_id')}->{r.get('to_id')}"
         labs = r.get("labels") or []
         src, dst = regions.get(r.get("from_id")), regions.get(r.get("to_id"))
         if len(labs) != 1 or labs[0] not in (RELATION_SAID, RELATION_CUE_OF):
@@ -315,7 +296,7 @@ def result_to_document(result: list[Mapping[str, Any]], base: Document, *, schem
     entities: list[Span] = []
     quotes: list[Quote] = []
     for reg in regions.values():
-        where = f"{loc} result={reg.index} id={reg.rid}"
+        where = _where(loc, reg.index, reg.rid, reg.span)
         lab = reg.span.label
         if reg.from_name == ENTITY_FROM:
             entities.append(reg.span)
@@ -353,7 +334,9 @@ def tasks_to_documents(tasks: Any, bases: Mapping[str, Document], *, schema: Sch
                             got=type(tasks).__name__, expected="list")]
     annotators: set[str | None] = set()
     for ti, task in enumerate(tasks):
-        tloc = f"{location} task={ti}"
+        tid = task.get("id") if isinstance(task, Mapping) else None
+        # Label Studio's task id (shown in its task list and URL), else the position in the file
+        tloc = f"{location} task={tid}" if tid is not None else f"{location} task[{ti}]"
         data = task.get("data") if isinstance(task, Mapping) else None
         if not isinstance(data, Mapping) or not isinstance(data.get("text"), str):
             found.append(Finding("malformed-file", "task has no data.text", tloc))
@@ -381,7 +364,8 @@ def tasks_to_documents(tasks: Any, bases: Mapping[str, Document], *, schema: Sch
             who = annotator_of(ann) if not use_predictions else ann.get("model_version")
             annotators.add(who)
             doc, f = result_to_document(ann.get("result") or [], base, schema=schema, annotator=who,
-                                        location=f"{tloc} {key[:-1]}={ai}")
+                                        location=(f"{tloc} {key[:-1]}={ann['id']}" if ann.get("id") is not None
+                                                  else f"{tloc} {key[:-1]}[{ai}]"))
             found += f
             if doc is not None:
                 docs.append(doc)

@@ -13,8 +13,12 @@ Push (:func:`push`)
     (:func:`roundtrip_problems`) and every result must validate against the
     config with the SDK's ``LabelInterface`` (:func:`interface_problems`). A
     project that already has tasks for these articles is refused unless
-    ``replace`` deletes them first. Annotators become Label Studio users as
-    :mod:`tahaluf.studio.users` describes.
+    ``replace`` deletes them first, and ``replace`` refuses while they hold
+    work nobody has pulled (:func:`unpulled_work`) unless ``force``. The
+    config and instructions of an existing project are updated in place
+    (tasks and annotations stay); ``blank`` tasks hold the text only, for
+    blind annotation, and pending articles always go in blank. Annotators
+    become Label Studio users as :mod:`tahaluf.studio.users` describes.
 
 Pull (:func:`pull`)
     Exports the project as JSON (all tasks), maps users to annotators, and
@@ -138,12 +142,18 @@ class PushReport:
 
 def push(ls, sources: Sequence[Sequence[Document]], *, title: str = DEFAULT_PROJECT, schema: Schema = SCHEMA,
          model_version: str | None = None, ground_truth: bool = False, replace: bool = False,
+         force: bool = False, blank: bool = False, per_task: int | None = None,
          log: Log = quiet) -> PushReport:
     """Push annotated documents; one task per article (see the module docstring).
 
     ``sources`` is one list of documents per annotation source; each source
     holds at most one annotation per article. With ``model_version`` the
-    (single) source goes in as predictions instead of annotations.
+    (single) source goes in as predictions instead of annotations. With
+    ``blank`` the tasks hold the text only (blind annotation: nobody sees the
+    gold), and ``per_task`` sets how many annotators label each task.
+    Articles added with ``tahaluf add-article`` and not annotated yet always
+    go in as blank tasks. ``replace`` refuses while the tasks it would delete
+    hold work that differs from what is pushed (unpulled work) unless ``force``.
     """
     if model_version is not None and len(sources) != 1:
         raise TahalufError("predictions come from one source at a time")
@@ -158,7 +168,15 @@ def push(ls, sources: Sequence[Sequence[Document]], *, title: str = DEFAULT_PROJ
             per_doc.setdefault(d.doc_id, []).append(d)
     doc_ids = sorted(per_doc, key=lambda i: position.get(i, len(position)))  # corpus order, unknown ids last
     docs = [d for doc_id in doc_ids for d in per_doc[doc_id]]
-    if not docs:
+    pending = [d for d in seeds.load_corpus() if d.metadata.get("annotation") == "pending"
+               and d.doc_id not in per_doc]
+    if blank:
+        texts = {d.doc_id: d for d in docs}
+        for d in pending:
+            texts.setdefault(d.doc_id, d)
+        pending, docs = [texts[i] for i in sorted(texts, key=lambda i: position.get(i, len(position)))], []
+        per_doc = {}
+    if not docs and not pending:
         raise TahalufError("nothing to push: the sources hold no documents")
     problems = [f"doc={d.doc_id} annotator={d.annotator}: {p}" for d in docs for p in roundtrip_problems(d, schema=schema)]
     config = labelstudio.labeling_config(schema)
@@ -172,27 +190,41 @@ def push(ls, sources: Sequence[Sequence[Document]], *, title: str = DEFAULT_PROJ
     clash: list[tuple[int, Any]] = []
     if not created:
         existing = [(t.id, (t.data or {}).get("doc_id")) for t in _tasks(ls, project.id)]
+        have = {did for _, did in existing}
+        pending = [d for d in pending if d.doc_id not in have]  # blank tasks already there stay as they are
         clash = [(tid, did) for tid, did in existing if did in per_doc]
+        if clash and replace and not force:
+            kept = unpulled_work(ls, project.id, per_doc, schema)
+            if kept:
+                raise TahalufError(f"refusing --replace: the project holds work nobody has pulled ({'; '.join(kept[:10])}). "
+                                   f"Pull it first (`tahaluf studio pull`), or add --force to delete it.")
         if clash and not replace:
             raise TahalufError(f"project {title!r} already has tasks for {len(clash)} of these articles "
                                f"({', '.join(sorted({str(d) for _, d in clash}))}). Pull them first if they hold "
                                f"work, then push with --replace to delete those tasks and import afresh.")
     if created:
         with api_call(f"create the project {title!r}"):
-            project = ls.projects.create(title=title, label_config=config,
-                                         description=f"Tahaluf schema v{schema.version}: entities, quotations, stance")
+            more = {} if per_task is None else {"maximum_annotations": per_task}
+            project = ls.projects.create(title=title, label_config=config, **more,
+                                         description=f"Tahaluf schema v{schema.version}: entities, quotations, stance",
+                                         expert_instruction=labelstudio.instructions_html(schema),
+                                         show_instruction=True)
         log(f"created project {title!r} (id {project.id})")
     for tid, _ in clash:
         with api_call(f"delete task {tid}"):
             ls.tasks.delete(id=str(tid))
     if not created:  # after deleting: Label Studio refuses a config that drops labels still in use
-        update_config(ls, project, config, log=log)
+        update_config(ls, project, config, log=log, instructions=labelstudio.instructions_html(schema))
 
     users: dict[str, str] = {}
     tasks = []
     if model_version is None:
         users = ensure_users(ls, {d.annotator for d in docs if d.annotator})
-    for doc_id in doc_ids:
+    if per_task is not None and not created:
+        with api_call(f"set {per_task} annotations per task"):
+            ls.projects.update(id=project.id, maximum_annotations=per_task)
+    tasks.extend({"data": {"text": d.text, "doc_id": d.doc_id}} for d in pending)  # blank: text only
+    for doc_id in [i for i in doc_ids if i in per_doc]:
         task: dict[str, Any] = {"data": {"text": per_doc[doc_id][0].text, "doc_id": doc_id}}
         for d in per_doc[doc_id]:
             one = labelstudio.to_task(d, as_prediction=model_version, ground_truth=ground_truth)
@@ -203,6 +235,8 @@ def push(ls, sources: Sequence[Sequence[Document]], *, title: str = DEFAULT_PROJ
                     a["completed_by"] = {"email": users[d.annotator]} if d.annotator else None
                 task.setdefault("annotations", []).extend(one["annotations"])
         tasks.append(task)
+    if not tasks:
+        return PushReport(project.id, title, created, 0, 0, 0, len(clash), users)
     with api_call(f"import {len(tasks)} tasks into project {project.id}"):
         r = ls.projects.import_tasks(id=project.id, request=tasks, return_task_ids=True)
     n_ann = sum(len(t.get("annotations", ())) for t in tasks)
@@ -218,11 +252,32 @@ def push(ls, sources: Sequence[Sequence[Document]], *, title: str = DEFAULT_PROJ
     return PushReport(project.id, title, created, len(tasks), n_ann, n_pred, len(clash), users)
 
 
-def update_config(ls, project: Any, config: str, *, log: Log = quiet) -> None:
-    """Give an existing project this labeling config (Label Studio refuses one
-    that drops labels its tasks still use)."""
+def unpulled_work(ls, project_id: int, per_doc: Mapping[str, Sequence[Document]], schema: Schema = SCHEMA) -> list[str]:
+    """The annotations in the project, on tasks of ``per_doc``'s articles, that
+    are not among the documents about to be pushed: work nobody has pulled."""
+    tasks = [t for t in with_annotators(export_tasks(ls, project_id), list_users(ls))
+             if (t.get("data") or {}).get("doc_id") in per_doc]
+    bases = {d.doc_id: d for d in seeds.load_corpus()}
+    out = []
+    for t in tasks:
+        doc_id = t["data"]["doc_id"]
+        for a in t.get("annotations") or []:
+            if a.get("was_cancelled"):
+                continue
+            got, found = labelstudio.tasks_to_documents([{**t, "annotations": [a]}], bases, schema=schema)
+            if found or not got or got[0] not in per_doc[doc_id]:
+                out.append(f"task {t.get('id')} ({doc_id}) annotation {a.get('id')} by "
+                           f"{labelstudio.annotator_of(a)}")
+    return out
+
+
+def update_config(ls, project: Any, config: str, *, log: Log = quiet, instructions: str | None = None) -> None:
+    """Give an existing project this labeling config (and instructions), in
+    place: its tasks and annotations stay (Label Studio refuses a config that
+    drops labels its tasks still use)."""
+    extra = {} if instructions is None else {"expert_instruction": instructions, "show_instruction": True}
     with api_call(f"update the labeling config of project {project.id}"):
-        ls.projects.update(id=project.id, label_config=config)
+        ls.projects.update(id=project.id, label_config=config, **extra)
     log(f"updated the labeling config of project {project.title!r} (id {project.id})")
 
 
@@ -271,9 +326,10 @@ def pull(ls, project: str | int = DEFAULT_PROJECT, *, schema: Schema = SCHEMA,
     docs, found = labelstudio.tasks_to_documents(tasks, bases, schema=schema, location=where)
     order = list(bases)
     docs.sort(key=lambda d: (order.index(d.doc_id), d.annotator or ""))
+    tids = {t["data"].get("doc_id"): t.get("id") for t in tasks}
     for d in docs:
         found += document_findings(d, schema=schema, speakers=speakers,
-                                   location=f"{where} doc={d.doc_id} annotator={d.annotator}")
+                                   location=f"{where} task={tids.get(d.doc_id)} doc={d.doc_id} annotator={d.annotator}")
     return Pulled(p.id, docs, found, len(tasks))
 
 
