@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,31 @@ def load_document(doc_id: str, seeds_dir: Path | None = None) -> Document:
     p = sd / f"{doc_id}.txt"
     mtime = p.stat().st_mtime if p.exists() else 0.0
     return _load_document_cached(str(sd), doc_id, mtime)
+
+
+class Articles(Mapping):
+    """doc_id -> the article as a :class:`Document` (text and metadata), read
+    from its file on each access and not kept: what a stream over a large
+    corpus passes where a ``{doc_id: document}`` dict of :func:`load_corpus`
+    would hold every text at once."""
+
+    def __init__(self, seeds_dir: Path | None = None) -> None:
+        self._dir = (seeds_dir or paths.seeds_dir()).resolve()
+        self._meta = load_metadata(self._dir)
+
+    def __getitem__(self, doc_id: str) -> Document:
+        if doc_id not in self._meta:
+            raise KeyError(doc_id)
+        return Document(doc_id=doc_id, text=read_text(self._dir / f"{doc_id}.txt"), metadata=self._meta[doc_id])
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._meta
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._meta)
+
+    def __len__(self) -> int:
+        return len(self._meta)
 
 
 def load_corpus(seeds_dir: Path | None = None) -> list[Document]:
