@@ -64,3 +64,20 @@ def test_gold_streamed_is_the_gold_loaded(gold):
     it, source = corpus.iter_source_documents()
     assert source == "gold"
     assert [d.to_dict() for d in it] == [d.to_dict() for d in gold]
+
+
+@pytest.mark.parametrize("block", [5, 64, 1 << 20])
+def test_metadata_index_gives_the_records_of_the_parsed_file(block):
+    from tahaluf import seeds
+    meta = seeds.load_metadata()
+    index = seeds.metadata_index()
+    assert seeds._record_ranges(index.path, block) == index._ranges
+    assert list(index) == list(meta) and all(index[k] == meta[k] for k in meta)
+
+
+def test_metadata_index_refuses_a_broken_file(tmp_path):
+    from tahaluf import seeds
+    from tahaluf.core.errors import TahalufError
+    (tmp_path / "metadata.json").write_text('{"schema": "x", "documents": [{"doc_id": "a"}, {"doc_', encoding="utf-8")
+    with pytest.raises(TahalufError, match="cannot read the seeds metadata"):
+        seeds.metadata_index(tmp_path)

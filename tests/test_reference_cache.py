@@ -95,3 +95,19 @@ def test_strict_counts_of_all_documents_equal_the_counts_document_by_document():
         assert got.shape == want.shape and (got == want).all()
         compared += int(want.sum() > 0)
     assert compared > 100
+
+
+def test_bootstrap_in_blocks_gives_the_sums_of_the_cached_weights(monkeypatch):
+    from tahaluf.core import metrics
+    rng = np.random.default_rng(7)
+    per_doc = rng.integers(0, 9, size=(37, 4, 3))
+    boot = metrics.Bootstrap(resamples=101, seed=5)
+    cached = boot.sums(per_doc.astype(float))
+    monkeypatch.setattr(metrics, "WEIGHTS_BYTES", 24 * 37 * 3)  # three resamples a block
+    blocks = boot.sums(per_doc.astype(float))
+    assert cached.shape == (101, 4, 3) and (blocks == cached).all()
+    # the weights are those of drawing 37 documents with replacement from the seeded stream
+    idx = np.random.default_rng(5).integers(0, 37, size=(101, 37))
+    w = np.zeros((101, 37))
+    np.add.at(w, (np.repeat(np.arange(101), 37), idx.ravel()), 1)
+    assert (boot.weights(37) == w).all() and (w.sum(axis=1) == 37).all()
