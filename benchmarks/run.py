@@ -184,8 +184,10 @@ def markdown(res: dict[str, Any]) -> str:
     ph = pl["sizes"][str(sizes[-1])]["steps"].get("score", {}).get("phases")
     if ph:
         out += ["", (f"`score` at {sizes[-1]:,} articles: " + ", ".join(f"{k} {fmt_s(v)}" for k, v in ph.items())
-                     + " (`load` reads the reference once, from the reference cache; each task is one "
-                     "`tahaluf.scoring.evaluate` call with its 1,000-sample document bootstrap).")]
+                     + (" (`load` reads the reference once, from the reference cache; "
+                        if pl["sizes"][str(sizes[-1])].get("cold_load") else
+                        " (`load` reads and validates the reference once; ")
+                     + "each task is one `tahaluf.scoring.evaluate` call with its 1,000-sample document bootstrap).")]
     cold = [(n, pl["sizes"][str(n)].get("cold_load")) for n in sizes]
     if any(c for _, c in cold):
         out += ["", ("First load of the reference (reads, converts and validates the annotations and writes the "
