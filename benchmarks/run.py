@@ -1,14 +1,15 @@
-"""Tahaluf's benchmarks: ``python benchmarks/run.py`` (about 10 minutes on 2 cores).
+"""Tahaluf's benchmarks: ``python benchmarks/run.py`` (about an hour on 2 cores, most of it at 50,000 articles).
 
 Runs, in one go and on generated data with fixed seeds:
 
 1. :mod:`bench_scoring`: the entity scorer against seqeval and nervaluate on
    a corpus of ``--tokens`` tokens (default 1,000,000), with parity checks.
 2. :mod:`bench_pipeline`: validation, dataset build and scoring on synthetic
-   corpora of ``--sizes`` articles (default 5, 50, 500, 5,000), cost per token,
-   linearity, peak memory, and a profile of any step that is not linear.
-   Every measurement is repeated ``--repeats`` times (default 3; the pipeline
-   steps at the largest size ``--repeats-largest`` times, default 2).
+   corpora of ``--sizes`` articles (default 5, 50, 500, 5,000, 50,000), cost per
+   token, linearity, peak memory per size and step, and a profile of any step
+   that is not linear. Every measurement is repeated ``--repeats`` times
+   (default 3; the pipeline steps at the largest size ``--repeats-largest``
+   times, default 1). Each run of a step is its own process.
 
 and writes ``benchmarks/results.json`` and ``benchmarks/RESULTS.md`` (the
 table ``docs/performance.md`` includes), atomically. ``--quick`` runs a small version
@@ -31,10 +32,12 @@ writes ``RESULTS.md`` again from an existing results file.
 ``pipeline``         benchmark 2 and 3: ``sizes`` -> ``corpus`` (articles, tokens, ...) and
                      ``steps`` -> ``wall``/``cpu`` summaries, ``per_token_seconds``,
                      ``rss_peak_bytes``, ``rss_after_imports_bytes``, ``phases``,
-                     ``timeout_seconds``; ``analysis`` (per-token ratio largest vs reference size,
+                     ``timeout_seconds``, and ``cold_load`` (the first load of the
+                     reference, which fills the reference cache: seconds, peak RSS); ``analysis`` (per-token ratio largest vs reference size,
                      growth exponents, linear?), ``profiles`` (culprit functions of non-linear steps)
 ``summary``          the verdicts: speedup and parity of benchmark 1, linearity of benchmark 2,
-                     peak memory per step at the largest size
+                     peak memory per step at the largest size and its growth from the
+                     smallest size of at least 500 articles (``memory_growth``)
 """
 
 from __future__ import annotations
@@ -67,6 +70,13 @@ def summarise(res: dict[str, Any]) -> dict[str, Any]:
     for step, v in pl["sizes"][largest]["steps"].items():
         mem[step] = {"rss_peak_bytes": v["rss_peak_bytes"], "rss_after_imports_bytes": v["rss_after_imports_bytes"]}
     par = sc["parity"]
+    sizes = sorted(int(n) for n in pl["sizes"])
+    base = next((n for n in sizes if n >= 500), sizes[0])
+    growth = {}
+    for step in bench_pipeline.STEPS:
+        a = pl["sizes"][str(base)]["steps"][step]["rss_peak_bytes"]
+        b = pl["sizes"][largest]["steps"][step]["rss_peak_bytes"]
+        growth[step] = {"from": base, "to": int(largest), "ratio": round(b / a, 3) if a and b else None}
     return {
         "scoring_tokens": sc["corpus"]["tokens"],
         "speedup_vs_seqeval": sc["ratios"]["seqeval / tahaluf_strict"],
@@ -78,6 +88,7 @@ def summarise(res: dict[str, Any]) -> dict[str, Any]:
         "per_token_ratio": {s: v["per_token_ratio"] for s, v in pl["analysis"]["steps"].items()},
         "largest_size": int(largest),
         "peak_memory_at_largest": mem,
+        "memory_growth": growth,
         "culprits": {s: (p.get("culprit") or {}).get("function") for s, p in pl["profiles"].items()},
     }
 
@@ -154,7 +165,8 @@ def markdown(res: dict[str, Any]) -> str:
 
     sizes = sorted(int(n) for n in pl["sizes"])
     out += [("**Validation, dataset build and scoring** (synthetic articles recombined from the annotated ones; "
-             "each run in a fresh interpreter, imports excluded)"), ""]
+             "each run in a fresh interpreter, imports excluded from the times; peak RSS is the peak resident set "
+             "size of the step's process, imports included)"), ""]
     rows = []
     for n in sizes:
         e = pl["sizes"][str(n)]
@@ -165,14 +177,33 @@ def markdown(res: dict[str, Any]) -> str:
                 cells.append(f"> {v['timeout_seconds']:.0f} s (stopped)")
             else:
                 cells.append(f"{_spread(v['wall'])}; {v['per_token_seconds'] * 1e6:.1f} µs/token")
+        cells.append(" / ".join(fmt_mib(e["steps"][step]["rss_peak_bytes"]) for step in bench_pipeline.STEPS))
         rows.append(cells)
-    out += _table(["articles", "tokens", "validate", "build", "score (3 tasks)"], rows)
+    out += _table(["articles", "tokens", "validate", "build", "score (3 tasks)",
+                   "peak RSS (validate / build / score)"], rows)
     ph = pl["sizes"][str(sizes[-1])]["steps"].get("score", {}).get("phases")
     if ph:
         out += ["", (f"`score` at {sizes[-1]:,} articles: " + ", ".join(f"{k} {fmt_s(v)}" for k, v in ph.items())
-                     + " (`load` reads and validates the reference once; each task is one "
-                     "`tahaluf.scoring.evaluate` call with its 1,000-sample document bootstrap).")]
+                     + (" (`load` reads the reference once, from the reference cache; "
+                        if pl["sizes"][str(sizes[-1])].get("cold_load") else
+                        " (`load` reads and validates the reference once; ")
+                     + "each task is one `tahaluf.scoring.evaluate` call with its 1,000-sample document bootstrap).")]
+    cold = [(n, pl["sizes"][str(n)].get("cold_load")) for n in sizes]
+    if any(c for _, c in cold):
+        out += ["", ("First load of the reference (reads, converts and validates the annotations and writes the "
+                     "reference cache, as a user's first `tahaluf evaluate` does; not in the table): "
+                     + ", ".join(f"{n:,} articles {fmt_s(c['seconds'])} ({fmt_mib(c['rss_peak_bytes'])})"
+                                 for n, c in cold if c) + ".")]
     out += ["", f"Runs per measurement: {pl['repeats']} ({pl['repeats_largest']} at {sizes[-1]:,} articles)."]
+    base = next((n for n in sizes if n >= 500), sizes[0])
+    if base != sizes[-1]:
+        growth = []
+        for step in bench_pipeline.STEPS:
+            a = pl["sizes"][str(base)]["steps"][step]["rss_peak_bytes"]
+            b = pl["sizes"][str(sizes[-1])]["steps"][step]["rss_peak_bytes"]
+            growth.append(f"{step} {b / a:.2f}x" if a and b else f"{step} n/a")
+        out += ["", f"Peak memory at {sizes[-1]:,} articles relative to {base:,} (flat if at most 1.5x): "
+                + ", ".join(growth) + "."]
     ref = pl["reference_size"]
     out += ["", f"Per-token cost at {sizes[-1]:,} articles relative to {ref:,} (linear if at most "
             + f"{pl['linear_limit']}x):", ""]
@@ -222,12 +253,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Run Tahaluf's benchmarks and write results.json and RESULTS.md.")
     ap.add_argument("--quick", action="store_true", help="small and fast (smoke test); writes nothing unless --out")
     ap.add_argument("--tokens", type=int, default=None, help="tokens of the scoring corpus (default 1,000,000)")
-    ap.add_argument("--sizes", type=int, nargs="+", default=None, help="corpus sizes in articles (5 50 500 5000)")
+    ap.add_argument("--sizes", type=int, nargs="+", default=None,
+                    help="corpus sizes in articles (5 50 500 5000 50000)")
     ap.add_argument("--repeats", type=int, default=None, help="runs of each measurement (default 3)")
     ap.add_argument("--repeats-largest", type=int, default=None,
-                    help="runs of each pipeline step at the largest size (default 2)")
+                    help="runs of each pipeline step at the largest size (default 1)")
     ap.add_argument("--max-run-seconds", type=float, default=bench_pipeline.MAX_TIMEOUT,
-                    help="stop any pipeline run after this long (default 300)")
+                    help="stop any pipeline run after this long (default 3600)")
     ap.add_argument("--profile", choices=("auto", "always", "never"), default=None,
                     help="profile steps that are not linear (auto, the default), every step, or none")
     ap.add_argument("--skip-scoring", action="store_true", help="run the pipeline benchmark only")
@@ -245,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     q = args.quick
     tokens = args.tokens or (QUICK["tokens"] if q else 1_000_000)
-    sizes = args.sizes or (QUICK["sizes"] if q else [5, 50, 500, 5000])
+    sizes = args.sizes or (QUICK["sizes"] if q else list(bench_pipeline.SIZES))
     repeats = args.repeats or (QUICK["repeats"] if q else 3)
     profile = args.profile or ("never" if q else "auto")
     out_dir = args.out if args.out is not None else (None if q else HERE)
@@ -269,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         res["scoring"] = bench_scoring.run(tokens, QUICK["scoring_repeats"] if q and not args.repeats else repeats,
                                            log=log)
     res["pipeline"] = bench_pipeline.run(sizes, repeats, profile=profile, log=log, max_timeout=args.max_run_seconds,
-                                         repeats_largest=args.repeats_largest or (None if q else 2))
+                                         repeats_largest=args.repeats_largest or (None if q else 1))
     res["load_average_end"] = list(os.getloadavg())
     res["seconds"] = round(time.perf_counter() - t0, 1)
     if res["scoring"] is not None:

@@ -7,9 +7,12 @@ point at it, so the package's real code paths read it. Steps:
 ``validate``  :func:`tahaluf.validate.validate_corpus` (what ``tahaluf validate`` runs); no finding allowed
 ``build``     :func:`tahaluf.dataset.build` into ``ROOT/dataset`` (what ``tahaluf build`` runs), with
               each article placed by its position (the fixed split names only the five real articles)
+``load``      :func:`tahaluf.corpus.source_documents`, which fills the reference cache
+              (:mod:`tahaluf.cache`) if it is empty (what ``bench_pipeline.py`` runs before ``score``)
 ``score``     :func:`tahaluf.scoring.evaluate` of ``submissions/<task>.jsonl`` for entities, quotes and
               stance on split ``all`` (default bootstrap); the reference is loaded once
-              (:func:`tahaluf.corpus.source_documents`) and timed as the phase ``load``
+              (:func:`tahaluf.corpus.source_documents`, from the reference cache) and timed as the
+              phase ``load``
 
 The step is timed inside the process (imports excluded, reported as
 ``import_seconds``); ``rss_before_bytes`` is the peak resident set size after
@@ -53,7 +56,7 @@ def placements(root: Path):
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("step", choices=("validate", "build", "score"))
+    ap.add_argument("step", choices=("validate", "build", "load", "score"))
     ap.add_argument("root", type=Path)
     ap.add_argument("--profile", type=Path, default=None, help="write cProfile stats of the step here")
     args = ap.parse_args(argv)
@@ -64,8 +67,6 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     from tahaluf import corpus, dataset, validate
-    if args.step == "score":
-        pass
     import_s = time.perf_counter() - t0
     phases: dict[str, float] = {}
     detail: dict = {}
@@ -81,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
             res = dataset.build(root / "dataset", placements=pl)
             detail.update(source=res.source, counts=res.counts, tokens=res.entity_stats.tokens,
                           data_hash=res.data_hash)
+        elif args.step == "load":
+            docs, ref = corpus.source_documents()
+            detail.update(documents=len(docs), source=ref)
         else:
             from tahaluf.scoring.evaluate import evaluate
             from tahaluf.scoring.tasks import TASKS, get

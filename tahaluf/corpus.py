@@ -17,12 +17,14 @@ folds are the articles.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from tahaluf import seeds
 from tahaluf.core import paths
 from tahaluf.core.errors import TahalufError, did_you_mean
 from tahaluf.core.model import Document, Speaker
+from tahaluf.core.signatures import Documents, documents_hash
 from tahaluf.core.schema import SCHEMA, Schema
 
 #: Why the fixed split is what it is (the dataset card prints this); from ``annotation/schema.json``.
@@ -67,6 +69,52 @@ def load_annotations(folder: Path, *, schema: Schema = SCHEMA, check: bool = Tru
         raise TahalufError(f"{folder}: the annotations are invalid (run `tahaluf validate`)", found)
     order = {doc_id: i for i, doc_id in enumerate(bases)}
     return sorted(docs, key=lambda d: order[d.doc_id])
+
+
+def iter_annotations(folder: Path, *, schema: Schema = SCHEMA, check: bool = True) -> Iterator[Document]:
+    """The documents of :func:`load_annotations`, one file at a time, in corpus order.
+
+    When every file is named after its article (``<doc_id>.json``, the layout
+    of ``annotation/gold/``) the files are read, converted and checked one by
+    one, in corpus order, and no text is kept after its document is yielded;
+    a finding makes it raise, as :func:`load_annotations` does, with every
+    finding of the folder. Any other layout falls back to
+    :func:`load_annotations`.
+    """
+    from tahaluf.validate import load_speakers, validate_export
+    files = sorted(Path(folder).glob("*.json"))
+    order = {doc_id: i for i, doc_id in enumerate(seeds.doc_ids())}
+    if not files or not all(p.stem in order for p in files):
+        yield from load_annotations(folder, schema=schema, check=check)
+        return
+    bases = seeds.Articles()
+    speakers, found = load_speakers()
+    if check and found:
+        _refuse(folder, schema, found)
+    last = -1
+    for p in sorted(files, key=lambda q: order[q.stem]):
+        ds, f = validate_export(p, bases, schema=schema, speakers=speakers if check else None)
+        if check and f:
+            _refuse(folder, schema, f)
+        for d in sorted(ds, key=lambda d: order[d.doc_id]):
+            if order[d.doc_id] <= last:
+                raise TahalufError(f"{p}: holds {d.doc_id}, out of corpus order; name each annotation file "
+                                   "after the one article it holds")
+            last = order[d.doc_id]
+            yield d
+
+
+def _refuse(folder: Path, schema: Schema, found: list) -> None:
+    """Raise as :func:`load_annotations` does, with every finding of the folder."""
+    load_annotations(folder, schema=schema, check=True)
+    raise TahalufError(f"{folder}: the annotations are invalid (run `tahaluf validate`)", found)
+
+
+def iter_source_documents(*, schema: Schema = SCHEMA) -> tuple[Iterator[Document], str]:
+    """:func:`source_documents` as a stream (:func:`iter_annotations`) and its name."""
+    if paths.gold_dir().exists() and any(paths.gold_dir().glob("*.json")):
+        return iter_annotations(paths.gold_dir(), schema=schema), "gold"
+    return iter_annotations(pass_dir("pass_a"), schema=schema, check=False), "pass_a"
 
 
 def load_gold(*, schema: Schema = SCHEMA) -> list[Document]:
@@ -122,7 +170,23 @@ def load_source(name: str | None = None, *, schema: Schema = SCHEMA) -> tuple[li
 
 def source_documents(*, schema: Schema = SCHEMA) -> tuple[list[Document], str]:
     """The gold if it exists, else pass A (while adjudication is in progress),
-    and which one it is (``"gold"`` or ``"pass_a"``)."""
+    and which one it is (``"gold"`` or ``"pass_a"``).
+
+    The documents come as a :class:`tahaluf.core.signatures.Documents` list
+    that carries its documents hash; a second load of the same files reads
+    the reference cache (:mod:`tahaluf.cache`) instead of converting and
+    validating them again."""
+    from tahaluf import cache
     if paths.gold_dir().exists() and any(paths.gold_dir().glob("*.json")):
-        return load_gold(schema=schema), "gold"
-    return load_pass("pass_a", schema=schema), "pass_a"
+        folder, name = paths.gold_dir(), "gold"
+    else:
+        folder, name = pass_dir("pass_a"), "pass_a"
+    k = cache.key(folder, schema) if cache.enabled() else None
+    hit = cache.load(k) if k else None
+    if hit is not None:
+        return hit
+    docs = load_gold(schema=schema) if name == "gold" else load_pass("pass_a", schema=schema)
+    docs = Documents(docs, documents_hash(docs))
+    if k:
+        cache.store(k, docs, name, documents_hash(docs))
+    return docs, name

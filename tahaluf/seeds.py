@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -66,8 +67,119 @@ def _parse_metadata(path: str, size: int, mtime_ns: int) -> dict[str, dict[str, 
         raise TahalufError(f"{path}: cannot read the seeds metadata: {e}") from e
 
 
+class MetadataIndex(Mapping):
+    """doc_id -> metadata record of ``seeds/metadata.json``, in corpus order,
+    each record parsed from the file when it is asked for: the index keeps
+    only every record's byte range, so a corpus of any size costs a few bytes
+    per article here, where :func:`load_metadata` holds every record."""
+
+    def __init__(self, path: str, ranges: dict[str, tuple[int, int]]) -> None:
+        self.path, self._ranges = path, ranges
+
+    def __getitem__(self, doc_id: str) -> dict[str, Any]:
+        start, end = self._ranges[doc_id]
+        with open(self.path, "rb") as fh:
+            fh.seek(start)
+            return json.loads(fh.read(end - start).decode("utf-8"))
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._ranges
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ranges)
+
+    def __len__(self) -> int:
+        return len(self._ranges)
+
+
+def metadata_index(seeds_dir: Path | None = None) -> MetadataIndex:
+    """The :class:`MetadataIndex` of ``seeds/metadata.json`` (made once per version of the file)."""
+    p = metadata_path(seeds_dir).resolve()
+    try:
+        st = p.stat()
+    except OSError as e:
+        raise TahalufError(f"{p}: cannot read the seeds metadata: {e}") from e
+    return _index_metadata(str(p), st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _index_metadata(path: str, size: int, mtime_ns: int) -> MetadataIndex:
+    try:
+        return MetadataIndex(path, _record_ranges(path))
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
+        raise TahalufError(f"{path}: cannot read the seeds metadata: {e}") from e
+
+
+def _record_ranges(path: str, block: int = 1 << 20) -> dict[str, tuple[int, int]]:
+    """doc_id -> byte range of every record of the ``documents`` list, read a block at a time.
+
+    The bytes are decoded as Latin-1, one character per byte, so positions in
+    the text are byte offsets; JSON's syntax is ASCII, and a record's own
+    text is decoded as UTF-8 when it is read (:meth:`MetadataIndex.__getitem__`)."""
+    dec = json.JSONDecoder()
+    out: dict[str, tuple[int, int]] = {}
+    with open(path, "rb") as fh:
+        st = {"buf": "", "base": 0, "pos": 0, "eof": False}
+
+        def more() -> None:
+            b = fh.read(block)
+            st["eof"] = not b
+            st["buf"] = st["buf"][st["pos"]:] + b.decode("latin-1")
+            st["base"] += st["pos"]
+            st["pos"] = 0
+
+        def peek() -> str:
+            while True:
+                buf, pos = st["buf"], st["pos"]
+                while pos < len(buf) and buf[pos] in " \t\r\n":
+                    pos += 1
+                st["pos"] = pos
+                if pos < len(buf):
+                    return buf[pos]
+                if st["eof"]:
+                    raise ValueError("unexpected end of file")
+                more()
+
+        def value() -> tuple[Any, int, int]:
+            peek()
+            while True:
+                try:
+                    v, end = dec.raw_decode(st["buf"], st["pos"])
+                    if end < len(st["buf"]) or st["eof"]:  # a number cut by the block's end would parse
+                        start = st["base"] + st["pos"]
+                        st["pos"] = end
+                        return v, start, st["base"] + end
+                except json.JSONDecodeError:
+                    if st["eof"]:
+                        raise
+                more()
+
+        def expect(ch: str) -> None:
+            if peek() != ch:
+                raise ValueError(f"expected {ch!r} at byte {st['base'] + st['pos']}")
+            st["pos"] += 1
+
+        expect("{")
+        while peek() != "}":
+            k, _, _ = value()
+            expect(":")
+            if k != "documents":
+                value()
+            else:
+                expect("[")
+                while peek() != "]":
+                    rec, a, b = value()
+                    out[rec["doc_id"].encode("latin-1").decode("utf-8")] = (a, b)
+                    if peek() == ",":
+                        st["pos"] += 1
+                st["pos"] += 1
+            if peek() == ",":
+                st["pos"] += 1
+    return out
+
+
 def doc_ids(seeds_dir: Path | None = None) -> list[str]:
-    return list(load_metadata(seeds_dir))
+    return list(metadata_index(seeds_dir))
 
 
 def doc_position(doc_id: str, seeds_dir: Path | None = None) -> int:
@@ -82,7 +194,7 @@ def doc_position(doc_id: str, seeds_dir: Path | None = None) -> int:
 
 @lru_cache(maxsize=8)
 def _positions(path: str, size: int, mtime_ns: int) -> dict[str, int]:
-    return {d: i for i, d in enumerate(_parse_metadata(path, size, mtime_ns))}
+    return {d: i for i, d in enumerate(_index_metadata(path, size, mtime_ns))}
 
 
 def seed_findings(seeds_dir: Path | None = None) -> list[Finding]:
@@ -124,6 +236,31 @@ def load_document(doc_id: str, seeds_dir: Path | None = None) -> Document:
     p = sd / f"{doc_id}.txt"
     mtime = p.stat().st_mtime if p.exists() else 0.0
     return _load_document_cached(str(sd), doc_id, mtime)
+
+
+class Articles(Mapping):
+    """doc_id -> the article as a :class:`Document` (text and metadata), read
+    from its file on each access and not kept: what a stream over a large
+    corpus passes where a ``{doc_id: document}`` dict of :func:`load_corpus`
+    would hold every text at once."""
+
+    def __init__(self, seeds_dir: Path | None = None) -> None:
+        self._dir = (seeds_dir or paths.seeds_dir()).resolve()
+        self._meta = metadata_index(self._dir)
+
+    def __getitem__(self, doc_id: str) -> Document:
+        if doc_id not in self._meta:
+            raise KeyError(doc_id)
+        return Document(doc_id=doc_id, text=read_text(self._dir / f"{doc_id}.txt"), metadata=self._meta[doc_id])
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._meta
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._meta)
+
+    def __len__(self) -> int:
+        return len(self._meta)
 
 
 def load_corpus(seeds_dir: Path | None = None) -> list[Document]:

@@ -20,7 +20,7 @@ PKG = Path(__file__).resolve().parent.parent / "tahaluf"
 #: point only to the same or a lower layer
 LAYERS: dict[str, int] = {
     "core": 0,
-    "seeds": 1, "corpus": 1, "validate": 1, "formats": 1, "conll": 1,
+    "seeds": 1, "corpus": 1, "cache": 1, "validate": 1, "formats": 1, "conll": 1,
     "dataset": 2, "scoring": 2, "analysis": 2, "studio": 2, "viewer": 2, "extend": 2,
     "baselines": 3,
     "leaderboard": 4,

@@ -143,11 +143,29 @@ class Bootstrap:
         n = per_doc.shape[0]
         if n == 0:
             return None
-        sums = np.tensordot(self.weights(n), per_doc, axes=([1], [0]))
-        values = np.asarray(metric(sums), dtype=float)
+        values = np.asarray(metric(self.sums(per_doc)), dtype=float)
         alpha = (1 - self.level) / 2
         lo, hi = np.quantile(values, [alpha, 1 - alpha])
         return [round(float(lo), DIGITS), round(float(hi), DIGITS)]
+
+    def sums(self, per_doc: np.ndarray) -> np.ndarray:
+        """Every resample's sum of the per-document count matrix ``per_doc``
+        (``(n_docs, ...)`` -> ``(resamples, ...)``). The weights are kept
+        (:meth:`weights`) while they take at most :data:`WEIGHTS_BYTES`;
+        on a larger corpus they are drawn again a block of resamples at a time
+        from the same random stream, so the sums are the same (counts are
+        integers: any order of summation gives them exactly) and memory stays
+        bounded."""
+        n = per_doc.shape[0]
+        if self.resamples * n * 8 <= WEIGHTS_BYTES:
+            return np.tensordot(self.weights(n), per_doc, axes=([1], [0]))
+        rng = np.random.default_rng(self.seed)
+        step = max(1, WEIGHTS_BYTES // (24 * n))
+        out = np.empty((self.resamples, *per_doc.shape[1:]), dtype=np.float64)
+        for a in range(0, self.resamples, step):
+            b = min(self.resamples, a + step)
+            out[a:b] = np.tensordot(_draw(rng, b - a, n), per_doc, axes=([1], [0]))
+        return out
 
     def to_dict(self) -> dict:
         return {"resamples": self.resamples, "seed": self.seed, "level": self.level, "unit": "document"}
@@ -162,12 +180,20 @@ class Bootstrap:
         return {"n_docs": n_docs, "n_distinct_samples": distinct, "degenerate": degenerate, "warning": warning}
 
 
+#: the most memory the cached bootstrap weights may take (above it they are drawn in blocks)
+WEIGHTS_BYTES = 64 << 20
+
+
+def _draw(rng: np.random.Generator, resamples: int, n_docs: int) -> np.ndarray:
+    """The next ``resamples`` rows of weights: how often each document is drawn."""
+    idx = rng.integers(0, n_docs, size=(resamples, n_docs))
+    idx += np.arange(resamples, dtype=idx.dtype)[:, None] * n_docs
+    return np.bincount(idx.ravel(), minlength=resamples * n_docs).reshape(resamples, n_docs).astype(np.float64)
+
+
 @lru_cache(maxsize=8)
 def _weights(resamples: int, seed: int, n_docs: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, n_docs, size=(resamples, n_docs))
-    w = np.zeros((resamples, n_docs), dtype=np.float64)
-    np.add.at(w, (np.repeat(np.arange(resamples), n_docs), idx.ravel()), 1)
+    w = _draw(np.random.default_rng(seed), resamples, n_docs)
     w.setflags(write=False)
     return w
 

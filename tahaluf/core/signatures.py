@@ -20,16 +20,64 @@ Signature (sacrebleu style)
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 from tahaluf.core.jsonio import dumps
 from tahaluf.core.version import __version__
 
 
-def documents_hash(docs: Sequence) -> str:
-    """sha256 (12 hex digits) of the canonical JSON of annotated documents."""
-    return hashlib.sha256(dumps(list(docs)).encode("utf-8")).hexdigest()[:12]
+class DocumentsHasher:
+    """:func:`documents_hash` one document at a time: the same digest as the
+    canonical JSON of the whole list (:func:`tahaluf.core.jsonio.dumps`, one-space
+    indent), written element by element, so a stream of documents is hashed
+    without holding the list. JSON strings hold no raw line break, so an
+    element's text nested in the list is its own text with one more space at
+    the start of every line."""
+
+    def __init__(self) -> None:
+        self._h = hashlib.sha256()
+        self._n = 0
+
+    def add(self, doc) -> None:
+        text = dumps(doc)[:-1]  # without the final newline
+        self._h.update((",\n" if self._n else "[\n").encode("utf-8"))
+        self._h.update(("\n".join(" " + line for line in text.split("\n"))).encode("utf-8"))
+        self._n += 1
+
+    def hexdigest(self) -> str:
+        h = self._h.copy()
+        h.update(b"\n]\n" if self._n else b"[]\n")
+        return h.hexdigest()[:12]
+
+
+class Documents(list):
+    """A list of documents that carries its :func:`documents_hash`, trusted while
+    the list holds the same document objects in the same order (documents are
+    immutable), so a reference loaded once is not hashed again for every score."""
+
+    def __init__(self, docs: Iterable = (), documents_hash: str | None = None) -> None:
+        super().__init__(docs)
+        self._hash = documents_hash
+        self._ids = tuple(map(id, self)) if documents_hash else ()
+
+    def known_hash(self) -> str | None:
+        """The hash given at creation, if the list still holds the same documents in the same order."""
+        if self._hash and len(self._ids) == len(self) and self._ids == tuple(map(id, self)):
+            return self._hash
+        return None
+
+
+def documents_hash(docs: Iterable) -> str:
+    """sha256 (12 hex digits) of the canonical JSON of annotated documents
+    (a list of them; :class:`DocumentsHasher` hashes them one by one; a
+    :class:`Documents` list gives the hash it carries)."""
+    if isinstance(docs, Documents) and docs.known_hash():
+        return docs.known_hash()
+    h = DocumentsHasher()
+    for d in docs:
+        h.add(d)
+    return h.hexdigest()
 
 
 def file_sums(folder: Path, pattern: str) -> list[tuple[str, str, int]]:

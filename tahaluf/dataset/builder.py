@@ -1,21 +1,24 @@
-"""``tahaluf build``: rows to files, atomically; the data files hash; ``--check``.
+"""``tahaluf build``: rows to files, atomically; the data hash; ``--check``.
 
-Determinism and atomicity
-    :func:`build` makes the rows (:func:`tahaluf.dataset.rows.build_rows`),
-    writes each config's split as JSON Lines
-    (:func:`tahaluf.core.jsonio.jsonl_bytes`: UTF-8, Arabic as is, keys in
-    the declared order), then renders the card from those files
-    (:func:`tahaluf.dataset.card.render_card`). Two builds give
+Streaming, determinism and atomicity
+    :func:`build` reads the annotated documents one at a time
+    (:func:`tahaluf.corpus.iter_source_documents`), makes each one's rows
+    (:class:`tahaluf.dataset.rows.RowMaker`) and appends them to its config's
+    split as JSON Lines (:func:`tahaluf.core.jsonio.jsonl_bytes`: UTF-8, Arabic
+    as is, keys in the declared order), while the card's statistics, the
+    files' sha256 and the Arrow sizes are added up
+    (:class:`tahaluf.dataset.card.CardStats`); no list of a corpus's rows or
+    documents is held, so memory does not grow with the corpus. Then the card
+    is rendered (:func:`tahaluf.dataset.card.render_card`). Two builds give
     byte-identical files. The folder is assembled in a staging folder and
     swapped in whole (:func:`tahaluf.core.fileio.atomic_dir`), so a failed
     build leaves the previous ``dataset/`` as it was.
 
-Data files hash
+Data hash
     :func:`data_files_hash` is the sha256 over the data files (their sha256 and path,
     in path order, as ``sha256sum`` prints them;
-    :func:`tahaluf.core.signatures.data_files_hash`); the card, its citation and
-    ``croissant.json`` record it. It identifies a build; a score's signature
-    carries the documents hash instead (:func:`tahaluf.core.signatures.documents_hash`).
+    :func:`tahaluf.core.signatures.data_files_hash`); the card records it, and a
+    score's signature carries its first 12 hex digits.
 
 Check
     :func:`compare` lists how a fresh build differs from the committed
@@ -25,9 +28,11 @@ Check
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Iterable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from tahaluf import corpus
 from tahaluf.core import paths, signatures
@@ -36,10 +41,10 @@ from tahaluf.core.fileio import atomic_dir
 from tahaluf.core.jsonio import jsonl_bytes
 from tahaluf.core.model import Document, Speaker
 from tahaluf.core.schema import SCHEMA, Schema
-from tahaluf.dataset.card import LICENSE_FILE, licence_text, render_card
+from tahaluf.dataset.card import LICENSE_FILE, CardStats, licence_text, render_card
 from tahaluf.dataset.configs import CONFIGS, DATA_DIR, DATA_PATTERN, SPLIT_NAMES, data_file
 from tahaluf.dataset.croissant import CROISSANT_FILE, croissant, croissant_bytes
-from tahaluf.dataset.rows import Built, EntityStats, Placement, build_rows
+from tahaluf.dataset.rows import EntityStats, Placement, RowMaker, placement_of
 
 
 def data_files_hash(dataset_dir: str | Path | None = None, *, full: bool = False) -> str:
@@ -53,28 +58,51 @@ def data_files_hash(dataset_dir: str | Path | None = None, *, full: bool = False
     return h
 
 
-def write_dataset(folder: Path, built: Built, docs: list[Document], schema: Schema = SCHEMA) -> None:
-    """Write the data files, the card and ``croissant.json`` into ``folder`` (a staging folder)."""
-    sizes = {}
-    for c in CONFIGS:
-        for s in SPLIT_NAMES:
-            p = folder / data_file(c, s)
+def write_dataset(folder: Path, docs: Iterable[Document], speakers: Mapping[str, Speaker], *, source: str,
+                  placements: Mapping[str, Placement] | None = None, schema: Schema = SCHEMA) -> CardStats:
+    """Write the data files, the card, its LICENSE and ``croissant.json`` into ``folder`` (a staging folder),
+    one document at a time: each document's rows are written to the end of
+    their config's split file (so every file is in corpus order) and added to
+    the card's statistics (:class:`tahaluf.dataset.card.CardStats`), then
+    dropped. The files are hashed as they are written."""
+    paths_ = {(c, s): data_file(c, s) for c in CONFIGS for s in SPLIT_NAMES}
+    hashes = {k: hashlib.sha256() for k in paths_}
+    sizes = dict.fromkeys(paths_.values(), 0)
+    stats = CardStats(speakers, source, schema)
+    maker = RowMaker(speakers, schema)
+    with ExitStack() as stack:
+        out = {}
+        for k, rel in paths_.items():
+            p = folder / rel
             p.parent.mkdir(parents=True, exist_ok=True)
-            b = jsonl_bytes(built.rows[c][s])
-            p.write_bytes(b)
-            sizes[data_file(c, s)] = len(b)
-    sums = signatures.file_sums(folder, DATA_PATTERN)
-    card = render_card(built, docs, schema, sums, sizes)
+            out[k] = stack.enter_context(open(p, "wb", buffering=1 << 20))  # noqa: SIM115
+        for d in docs:
+            place = placement_of(d.doc_id, placements)
+            rows, est = maker.rows(d, place)
+            written = {}
+            for c, rs in rows.items():
+                k = (c, place.split)
+                b = jsonl_bytes(rs)
+                out[k].write(b)
+                hashes[k].update(b)
+                sizes[paths_[k]] += len(b)
+                written[c] = len(b)
+            stats.add(d, place, rows, est, written)
+    stats.finish()
+    sums = sorted(((hashes[k].hexdigest(), rel, sizes[rel]) for k, rel in paths_.items()),
+                  key=lambda x: PurePosixPath(x[1]))  # the order of signatures.file_sums
+    card = render_card(stats, schema, sums, sizes)
     (folder / "README.md").write_bytes(card.encode("utf-8"))
     (folder / LICENSE_FILE).write_bytes(licence_text().encode("utf-8"))
-    rows_per = {(c, s): len(built.rows[c][s]) for c in CONFIGS for s in SPLIT_NAMES}
-    doc = croissant(sums, rows_per, schema, signatures.sums_hash(sums)[:12], signatures.documents_hash(docs))
+    rows_per = {(c, s_): stats.rows[c, s_] for c in CONFIGS for s_ in SPLIT_NAMES}
+    doc = croissant(sums, rows_per, schema, signatures.sums_hash(sums)[:12], stats.hasher.hexdigest())
     (folder / CROISSANT_FILE).write_bytes(croissant_bytes(doc))
+    return stats
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What :func:`build` wrote: the folder, the source, the data files hash, rows per config and split,
+    """What :func:`build` wrote: the folder, the source, the data hash, rows per config and split,
     and what the BIO conversion had to do."""
 
     path: Path
@@ -84,24 +112,24 @@ class BuildResult:
     entity_stats: EntityStats
 
 
-def build(out_dir: str | Path | None = None, *, docs: list[Document] | None = None, source: str | None = None,
+def build(out_dir: str | Path | None = None, *, docs: Iterable[Document] | None = None, source: str | None = None,
           speakers: Mapping[str, Speaker] | None = None, placements: Mapping[str, Placement] | None = None,
           schema: Schema = SCHEMA) -> BuildResult:
     """Build the dataset into ``out_dir`` (default ``dataset/``), atomically.
 
-    ``docs`` defaults to :func:`tahaluf.corpus.source_documents` (gold if it
-    exists, else pass A); tests pass modified documents.
+    ``docs`` defaults to the stream :func:`tahaluf.corpus.iter_source_documents`
+    (gold if it exists, else pass A); tests pass modified documents.
     """
     out = Path(out_dir) if out_dir is not None else paths.dataset_dir()
     if docs is None:
-        docs, source = corpus.source_documents()
+        docs, source = corpus.iter_source_documents(schema=schema)
     speakers = corpus.load_speakers() if speakers is None else speakers
-    built = build_rows(list(docs), speakers, source=source or "custom", placements=placements, schema=schema)
     with atomic_dir(out) as staging:
         staging.chmod(0o755)  # mkdtemp makes it private; the dataset folder is not
-        write_dataset(staging, built, list(docs), schema)
-    counts = {c: {s: len(built.rows[c][s]) for s in SPLIT_NAMES} for c in CONFIGS}
-    return BuildResult(out, built.source, data_files_hash(out), counts, built.entity_stats)
+        stats = write_dataset(staging, docs, speakers, source=source or "custom", placements=placements,
+                              schema=schema)
+    counts = {c: {s: stats.rows[c, s] for s in SPLIT_NAMES} for c in CONFIGS}
+    return BuildResult(out, stats.source, data_files_hash(out), counts, stats.entity_stats)
 
 
 def compare(built_dir: Path, committed_dir: Path) -> list[str]:

@@ -32,12 +32,13 @@ from typing import Any
 from tahaluf import corpus
 from tahaluf.core import signatures, tagging
 from tahaluf.core.errors import TahalufError
-from tahaluf.core.model import Document
+from tahaluf.core.model import Document, Speaker
 from tahaluf.core.schema import Schema
 from tahaluf.core.version import __version__
 import tahaluf.dataset.about as about
 from tahaluf.dataset.configs import CONFIGS, DATA_DIR, DEFAULT_CONFIG, SPLIT_NAMES, data_file, features
-from tahaluf.dataset.rows import Built
+from tahaluf.dataset.arrowsize import TableBytes
+from tahaluf.dataset.rows import EntityStats, Placement
 
 #: the licence file the card's ``license_link`` names, written next to the card (:func:`licence_text`)
 LICENSE_FILE = "LICENSE"
@@ -46,10 +47,10 @@ LICENSE_FILE = "LICENSE"
 CARD_TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "dataset_card.md"
 
 
-def _card_yaml(built: Built, schema: Schema, sizes: Mapping[str, int]) -> str:
+def _card_yaml(stats: CardStats, schema: Schema, sizes: Mapping[str, int]) -> str:
     """The card's front matter, made by ``datasets``' and ``huggingface_hub``'s own
     serialisers from the same Features as the rows."""
-    from datasets import Dataset, DatasetInfo
+    from datasets import DatasetInfo
     from datasets.info import DatasetInfosDict
     from datasets.splits import SplitDict, SplitInfo
     from datasets.utils.metadata import MetadataConfigs
@@ -80,14 +81,7 @@ def _card_yaml(built: Built, schema: Schema, sizes: Mapping[str, int]) -> str:
         feats = features(c, schema)
         splits = SplitDict()
         for s in SPLIT_NAMES:
-            # encoding with the Features checks every value (e.g. a ClassLabel name) at build time
-            try:
-                rows = built.rows[c][s]  # from_list([]) cannot infer the keys: build an empty table by name
-                table = (Dataset.from_list(rows, features=feats) if rows else
-                         Dataset.from_dict({k: [] for k in feats}, features=feats)).data
-            except (ValueError, TypeError, KeyError) as e:
-                raise TahalufError(f"config {c}, split {s}: rows do not fit the declared features: {e}") from e
-            splits.add(SplitInfo(name=s, num_bytes=table.nbytes, num_examples=len(built.rows[c][s])))
+            splits.add(SplitInfo(name=s, num_bytes=stats.nbytes[c, s], num_examples=stats.rows[c, s]))
         infos[c] = DatasetInfo(features=feats, splits=splits,
                                download_size=sum(sizes[data_file(c, s)] for s in SPLIT_NAMES),
                                dataset_size=sum(v.num_bytes for v in splits.values()))
@@ -115,83 +109,135 @@ def _counts_table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(out)
 
 
-def _statistics(built: Built, docs: list[Document], schema: Schema) -> dict[str, str]:
-    R = built.rows
-    by_split = {s: [d for d in docs if any(r["doc_id"] == d.doc_id for r in R["documents"][s])]
-                for s in SPLIT_NAMES}
+class CardStats:
+    """What the card says about the rows, added up one document at a time
+    (:meth:`add`), so the build never holds the rows of a split: counts per
+    split, fold, label and speaker, the BIO conversion's
+    :class:`tahaluf.dataset.rows.EntityStats`, the documents hash, the first
+    row of every config and split, and each split's Arrow size
+    (:class:`tahaluf.dataset.arrowsize.TableBytes`, which also checks every
+    value against the declared Features)."""
+
+    def __init__(self, speakers: Mapping[str, Speaker], source: str, schema: Schema) -> None:
+        self.speakers, self.source, self.schema = speakers, source, schema
+        self.entity_stats = EntityStats()
+        self.hasher = signatures.DocumentsHasher()
+        self.n_docs = 0
+        self.rows: Counter = Counter()
+        self.first: dict[tuple[str, str], dict] = {}
+        self.tables = {(c, s): TableBytes(features(c, schema), f"config {c}, split {s}")
+                       for c in CONFIGS for s in SPLIT_NAMES}
+        self.nbytes: dict[tuple[str, str], int] = {}
+        self.split_docs: dict[str, list[str]] = {s: [] for s in SPLIT_NAMES}
+        self.per_split: dict[str, Counter] = {s: Counter() for s in SPLIT_NAMES}
+        self.fold_rows: list[list[Any]] = []
+        self.ent: Counter = Counter()
+        self.qt: Counter = Counter()
+        self.st: Counter = Counter()
+        self.aff: Counter = Counter()
+        self.labels: Counter = Counter()
+        self.dst: Counter = Counter()
+        self.quote_speakers: set[str] = set()
+        self.cues = self.srcs = 0
+
+    def add(self, doc: Document, place: Placement, rows: Mapping[str, list[dict]], est: EntityStats,
+            sizes: Mapping[str, int] | None = None) -> None:
+        """Add one document and its rows (``sizes``: bytes of each config's rows as JSON Lines)."""
+        s = place.split
+        self.n_docs += 1
+        self.hasher.add(doc)
+        self.entity_stats.add(est)
+        for c, rs in rows.items():
+            self.rows[c, s] += len(rs)
+            if rs and (c, s) not in self.first:
+                self.first[c, s] = rs[0]
+            self.tables[c, s].add(rs, (sizes or {}).get(c, 0))
+        self.split_docs[s].append(doc.doc_id)
+        ps = self.per_split[s]
+        ps["characters"] += len(doc.text)
+        ps["tokens"] += sum(len(r["tokens"]) for r in rows["entities"])
+        ps["entities"] += len(doc.entities)
+        self.fold_rows.append([place.fold, f"`{doc.doc_id}`", s, len(doc.text), len(doc.entities), len(doc.quotes),
+                               ", ".join(f"{t}: {v}" for t, v in doc.doc_stance.items())])
+        self.ent.update((e.label, s) for e in doc.entities)
+        for r in rows["quotes"]:
+            self.qt[r["quote_type"], s] += 1
+            self.quote_speakers.add(r["speaker_id"])
+            self.cues += r["cue"] is not None
+            self.srcs += r["source"] is not None
+            sp = self.speakers[r["speaker_id"]]
+            self.aff[sp.affiliation or sp.name_en] += 1
+        for r in rows["stance"]:
+            self.st[r["target"], r["label"], s] += 1
+            self.labels[r["label"]] += 1
+        self.dst.update(doc.doc_stance.items())
+
+    def finish(self) -> None:
+        """Encode the last chunks and record every split's Arrow size."""
+        self.nbytes = {k: t.nbytes() for k, t in self.tables.items()}
+
+
+def _statistics(stats: CardStats, schema: Schema) -> dict[str, str]:
+    R = stats.rows
     split_rows = []
     for s in SPLIT_NAMES:
-        ds = by_split[s]
+        ps = stats.per_split[s]
         split_rows.append([
-            f"`{s}`", ", ".join(f"`{d.doc_id}`" for d in ds), sum(len(d.text) for d in ds),
-            len(R["entities"][s]), sum(len(r["tokens"]) for r in R["entities"][s]),
-            sum(len(d.entities) for d in ds), len(R["quotes"][s]), len(R["stance"][s])])
-    split_rows.append(["**all**", f"{len(docs)} articles", sum(len(d.text) for d in docs),
-                       sum(len(R["entities"][s]) for s in SPLIT_NAMES),
-                       sum(len(r["tokens"]) for s in SPLIT_NAMES for r in R["entities"][s]),
-                       sum(len(d.entities) for d in docs), sum(len(R["quotes"][s]) for s in SPLIT_NAMES),
-                       sum(len(R["stance"][s]) for s in SPLIT_NAMES)])
+            f"`{s}`", ", ".join(f"`{d}`" for d in stats.split_docs[s]), ps["characters"],
+            R["entities", s], ps["tokens"], ps["entities"], R["quotes", s], R["stance", s]])
+    split_rows.append(["**all**", f"{stats.n_docs} articles", sum(stats.per_split[s]["characters"] for s in SPLIT_NAMES),
+                       sum(R["entities", s] for s in SPLIT_NAMES),
+                       sum(stats.per_split[s]["tokens"] for s in SPLIT_NAMES),
+                       sum(stats.per_split[s]["entities"] for s in SPLIT_NAMES),
+                       sum(R["quotes", s] for s in SPLIT_NAMES), sum(R["stance", s] for s in SPLIT_NAMES)])
     splits = _counts_table(["split", "articles", "characters", "sentences", "tokens", "entities",
                             "quotations", "stance rows"], split_rows)
-
-    fold_rows = []
-    for d in docs:
-        row = next(r for s in SPLIT_NAMES for r in R["documents"][s] if r["doc_id"] == d.doc_id)
-        fold_rows.append([row["fold"], f"`{d.doc_id}`", row["metadata"]["split"], len(d.text),
-                          len(d.entities), len(d.quotes),
-                          ", ".join(f"{t}: {v}" for t, v in d.doc_stance.items())])
     folds = _counts_table(["fold", "article", "split", "characters", "entities", "quotations",
-                           "document stance"], fold_rows)
+                           "document stance"], stats.fold_rows)
 
-    ent = Counter((e.label, s) for s in SPLIT_NAMES for d in by_split[s] for e in d.entities)
+    ent = stats.ent
     entities = _counts_table(["type"] + list(SPLIT_NAMES) + ["all"], [
         [f"`{lab}`"] + [ent[lab, s] for s in SPLIT_NAMES] + [sum(ent[lab, s] for s in SPLIT_NAMES)]
         for lab in schema.entity_labels])
 
-    qt = Counter((r["quote_type"], s) for s in SPLIT_NAMES for r in R["quotes"][s])
+    qt = stats.qt
     quotes = _counts_table(["quote type"] + list(SPLIT_NAMES) + ["all"], [
         [f"`{t}`"] + [qt[t, s] for s in SPLIT_NAMES] + [sum(qt[t, s] for s in SPLIT_NAMES)]
         for t in schema.quote_types])
-    spk = len({r["speaker_id"] for s in SPLIT_NAMES for r in R["quotes"][s]})
-    cues = sum(r["cue"] is not None for s in SPLIT_NAMES for r in R["quotes"][s])
-    srcs = sum(r["source"] is not None for s in SPLIT_NAMES for r in R["quotes"][s])
-    nq = sum(len(R["quotes"][s]) for s in SPLIT_NAMES)
+    nq = sum(R["quotes", s] for s in SPLIT_NAMES)
 
-    st = Counter((r["target"], r["label"], s) for s in SPLIT_NAMES for r in R["stance"][s])
+    st = stats.st
     stance = _counts_table(["target", "label"] + list(SPLIT_NAMES) + ["all"], [
         [f"`{t}`", f"`{lab}`"] + [st[t, lab, s] for s in SPLIT_NAMES] + [sum(st[t, lab, s] for s in SPLIT_NAMES)]
         for t in schema.target_names for lab in schema.stance_labels])
-    aff = Counter(built.speakers[r["speaker_id"]].affiliation or built.speakers[r["speaker_id"]].name_en
-                  for s in SPLIT_NAMES for r in R["quotes"][s])
     affiliation = _counts_table(["speaker affiliation", "quotations"],
-                                [[a, n] for a, n in sorted(aff.items(), key=lambda x: (-x[1], x[0]))])
-    labels = Counter(r["label"] for s in SPLIT_NAMES for r in R["stance"][s])
+                                [[a, n] for a, n in sorted(stats.aff.items(), key=lambda x: (-x[1], x[0]))])
+    labels = stats.labels
     if labels:
         top, n_top = min(labels.items(), key=lambda x: (-x[1], x[0]))
         total = sum(labels.values())
         majority = f"the majority label `{top}` covers {n_top} of {total} quotation labels ({100 * n_top / total:.0f}%)"
     else:
         majority = "no quotation has a stance label"
-    dst = Counter((t, v) for d in docs for t, v in d.doc_stance.items())
-    doc_stance = ", ".join(f"`{t}` {v}: {n} article(s)" for (t, v), n in sorted(dst.items())) or "none"
-    e = built.entity_stats
+    doc_stance = ", ".join(f"`{t}` {v}: {n} article(s)" for (t, v), n in sorted(stats.dst.items())) or "none"
+    e = stats.entity_stats
     return {
         "affiliation_table": affiliation, "stance_majority": majority, "doc_stance_summary": doc_stance,
         "split_table": splits, "fold_table": folds, "entity_table": entities, "quote_table": quotes,
-        "stance_table": stance, "n_speakers": str(spk), "n_quotes": str(nq), "n_with_cue": str(cues),
-        "n_with_source": str(srcs), "n_entities": str(e.entities),
+        "stance_table": stance, "n_speakers": str(len(stats.quote_speakers)), "n_quotes": str(nq),
+        "n_with_cue": str(stats.cues), "n_with_source": str(stats.srcs), "n_entities": str(e.entities),
         "n_start_inside": str(e.start_inside_token), "n_end_inside": str(e.end_inside_token),
         "n_crossing": str(e.crossing_sentence), "n_merged": str(e.sentences_merged),
         "n_boilerplate_sents": str(e.sentences_in_boilerplate),
     }
 
 
-def _example(built: Built, config: str, max_items: int = 8) -> str:
+def _example(stats: CardStats, config: str, max_items: int = 8) -> str:
     """The first row of a config as JSON, one key a line, long lists cut to
     ``max_items`` (marked with a trailing ``"..."``)."""
     for s in SPLIT_NAMES:
-        if built.rows[config][s]:
-            row = built.rows[config][s][0]
+        if (config, s) in stats.first:
+            row = stats.first[config, s]
             lines = []
             for k, v in row.items():
                 if isinstance(v, list) and len(v) > max_items:
@@ -201,25 +247,25 @@ def _example(built: Built, config: str, max_items: int = 8) -> str:
     return "{}"
 
 
-def render_card(built: Built, docs: list[Document], schema: Schema, sums: list[tuple[str, str, int]],
+def render_card(stats: CardStats, schema: Schema, sums: list[tuple[str, str, int]],
                 sizes: Mapping[str, int]) -> str:
     """The dataset card: YAML front matter plus :data:`CARD_TEMPLATE` filled in."""
     h = signatures.sums_hash(sums)
-    rows_per = {(c, s): len(built.rows[c][s]) for c in CONFIGS for s in SPLIT_NAMES}
+    rows_per = {(c, s): stats.rows[c, s] for c in CONFIGS for s in SPLIT_NAMES}
     files = _counts_table(["file", "rows", "bytes", "sha256"], [
         [f"`{p}`", rows_per[tuple(p[len(DATA_DIR) + 1:-len('.jsonl')].split('/'))], n, f"`{s}`"]
         for s, p, n in sums])
     configs = _counts_table(["config", "one row is", "train", "validation", "test"], [
         [f"`{c}`" + (" (default)" if c == DEFAULT_CONFIG else ""), what] + [rows_per[c, s] for s in SPLIT_NAMES]
         for c, what in CONFIGS.items()])
-    if built.source == "gold":
+    if stats.source == "gold":
         source_note = "the adjudicated gold (`annotation/gold/`)"
     else:
-        source_note = (f"**annotation pass `{built.source}`, not the adjudicated gold** (adjudication was "
+        source_note = (f"**annotation pass `{stats.source}`, not the adjudicated gold** (adjudication was "
                        "in progress when this dataset was built; rebuild with `tahaluf build` once "
                        "`annotation/gold/` exists)")
     values = {
-        "yaml": _card_yaml(built, schema, sizes),
+        "yaml": _card_yaml(stats, schema, sizes),
         "version": __version__,
         "data_hash": h[:12],
         "citation": about.bibtex(__version__, h[:12]),
@@ -227,7 +273,7 @@ def render_card(built: Built, docs: list[Document], schema: Schema, sums: list[t
         "task_categories": ", ".join(f"`{t}`" for t in about.TASK_CATEGORIES),
         "task_ids": ", ".join(f"`{t}`" for t in about.TASK_IDS),
         "data_hash_full": h,
-        "documents_hash": signatures.documents_hash(docs),
+        "documents_hash": stats.hasher.hexdigest(),
         "source_note": source_note,
         "config_table": configs,
         "file_table": files,
@@ -240,9 +286,9 @@ def render_card(built: Built, docs: list[Document], schema: Schema, sums: list[t
         "doc_target_fields": ", ".join(f"`doc_{t}`" for t in schema.target_names),
         "targets": "; ".join(f"`{t.name}`: {t.description}" for t in schema.stance_targets),
         "split_rationale": corpus.SPLIT_RATIONALE,  # stated once, in corpus.py
-        "example_entities": _example(built, "entities"),
-        "example_stance": _example(built, "stance"),
-        **_statistics(built, docs, schema),
+        "example_entities": _example(stats, "entities"),
+        "example_stance": _example(stats, "stance"),
+        **_statistics(stats, schema),
     }
     try:
         return string.Template(CARD_TEMPLATE.read_text(encoding="utf-8")).substitute(values)

@@ -227,6 +227,40 @@ def stance_rows(quotes: list[dict], schema: Schema = SCHEMA) -> list[dict]:
     } for q in quotes for t in schema.stance_targets if q.get(t.name) is not None]
 
 
+def placement_of(doc_id: str, placements: Mapping[str, Placement] | None) -> Placement:
+    """Where a document goes: ``placements[doc_id]``, by default :data:`tahaluf.corpus.SPLITS`
+    and :func:`tahaluf.corpus.fold_of`; an unknown split is refused."""
+    if placements is None:
+        place = Placement(corpus.split_of(doc_id), corpus.fold_of(doc_id))
+    elif doc_id not in placements:
+        raise TahalufError(f"documents with no split or fold: {[doc_id]}")
+    else:
+        place = placements[doc_id]
+    if place.split not in SPLIT_NAMES:
+        raise TahalufError(f"doc={doc_id}: unknown split {place.split!r}. Available: {SPLIT_NAMES}")
+    return place
+
+
+class RowMaker:
+    """The rows of every config for one document at a time, each row checked
+    against its config's declared feature keys."""
+
+    def __init__(self, speakers: Mapping[str, Speaker], schema: Schema = SCHEMA) -> None:
+        self.speakers, self.schema = speakers, schema
+        self.keys = {c: list(features(c, schema)) for c in CONFIGS}
+
+    def rows(self, doc: Document, place: Placement) -> tuple[dict[str, list[dict]], EntityStats]:
+        er, st = entity_rows(doc, place, self.schema)
+        qr = quote_rows(doc, place, self.speakers, self.schema)
+        out = {"documents": [document_row(doc, place, self.schema)], "entities": er, "quotes": qr,
+               "stance": stance_rows(qr, self.schema)}
+        for c, rs in out.items():
+            for r in rs:
+                if list(r) != self.keys[c]:  # a row builder out of step with its declared features
+                    raise TahalufError(f"config {c}: row keys {list(r)} differ from the features {self.keys[c]}")
+        return out, st
+
+
 @dataclass
 class Built:
     """The rows of every config and split, and the statistics for the card."""
@@ -239,30 +273,20 @@ class Built:
 
 def build_rows(docs: list[Document], speakers: Mapping[str, Speaker], *, source: str,
                placements: Mapping[str, Placement] | None = None, schema: Schema = SCHEMA) -> Built:
-    """All rows, in split order then corpus order. ``placements`` (doc_id ->
-    split and fold) defaults to :data:`tahaluf.corpus.SPLITS` and fold_of."""
-    if placements is None:
-        placements = {d.doc_id: Placement(corpus.split_of(d.doc_id), corpus.fold_of(d.doc_id)) for d in docs}
-    missing = [d.doc_id for d in docs if d.doc_id not in placements]
+    """All rows in memory, in split order then corpus order (``tahaluf build``
+    streams them instead: :func:`tahaluf.dataset.builder.write_dataset`).
+    ``placements`` (doc_id -> split and fold) defaults to
+    :data:`tahaluf.corpus.SPLITS` and fold_of."""
+    missing = [d.doc_id for d in docs if placements is not None and d.doc_id not in placements]
     if missing:
         raise TahalufError(f"documents with no split or fold: {missing}")
     rows: dict[str, dict[str, list[dict]]] = {c: {s: [] for s in SPLIT_NAMES} for c in CONFIGS}
     est = EntityStats()
+    maker = RowMaker(speakers, schema)
     for d in docs:
-        place = placements[d.doc_id]
-        if place.split not in SPLIT_NAMES:
-            raise TahalufError(f"doc={d.doc_id}: unknown split {place.split!r}. Available: {SPLIT_NAMES}")
-        rows["documents"][place.split].append(document_row(d, place, schema))
-        er, st = entity_rows(d, place, schema)
+        place = placement_of(d.doc_id, placements)
+        out, st = maker.rows(d, place)
         est.add(st)
-        rows["entities"][place.split] += er
-        qr = quote_rows(d, place, speakers, schema)
-        rows["quotes"][place.split] += qr
-        rows["stance"][place.split] += stance_rows(qr, schema)
-    for c, by_split in rows.items():
-        keys = list(features(c, schema))
-        for rs in by_split.values():
-            for r in rs:
-                if list(r) != keys:  # a row builder out of step with its declared features
-                    raise TahalufError(f"config {c}: row keys {list(r)} differ from the features {keys}")
+        for c, rs in out.items():
+            rows[c][place.split] += rs
     return Built(rows, est, source, speakers)

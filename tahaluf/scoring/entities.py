@@ -188,12 +188,46 @@ def strict_counts(gold: Spans, pred: Spans, n_types: int) -> np.ndarray:
     return out
 
 
+def _stacked(docs: Sequence[Spans]) -> np.ndarray:
+    """``(document, start, end, type)`` rows of every span of every document."""
+    lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    flat = np.fromiter(chain.from_iterable(chain.from_iterable(docs)), dtype=np.int64,
+                       count=3 * int(lens.sum())).reshape(-1, 3)
+    return np.column_stack([np.repeat(np.arange(len(docs), dtype=np.int64), lens), flat])
+
+
+def strict_counts_docs(gold_docs: Sequence[Spans], pred_docs: Sequence[Spans], n_types: int) -> np.ndarray:
+    """:func:`strict_counts` of every document in one vectorised pass: ``(n_docs, n_types, 3)``
+    true positives, predicted and reference per document and type (each
+    document's spans as a set; a prediction is a hit iff its document has the
+    same reference row)."""
+    n = len(gold_docs)
+    g = np.unique(_stacked(gold_docs), axis=0)
+    p = np.unique(_stacked(pred_docs), axis=0)
+    both = np.concatenate([g, p])
+    if len(both):
+        _, inv = np.unique(both, axis=0, return_inverse=True)
+        inv = inv.reshape(-1)
+        hit = np.isin(inv[len(g):], inv[:len(g)])
+    else:
+        hit = np.zeros(0, dtype=bool)
+    size = n * n_types
+    out = np.zeros((n, n_types, 3), dtype=np.int64)
+    out[..., 0] = np.bincount(p[hit, 0] * n_types + p[hit, 3], minlength=size).reshape(n, n_types)
+    out[..., 1] = np.bincount(p[:, 0] * n_types + p[:, 3], minlength=size).reshape(n, n_types)
+    out[..., 2] = np.bincount(g[:, 0] * n_types + g[:, 3], minlength=size).reshape(n, n_types)
+    return out
+
+
 def doc_counts(gold: Spans, pred: Spans, n_types: int, *, modes: bool = True) -> DocCounts:
+    strict = strict_counts(gold, pred, n_types)
+    return DocCounts(strict, mode_counts(gold, pred, n_types) if modes else None)
+
+
+def mode_counts(gold: Spans, pred: Spans, n_types: int) -> np.ndarray:
+    """nervaluate's counts of one document: ``(4, 1 + n_types, 5)`` (see :class:`DocCounts`)."""
     gold = sorted(gold)
     pred = sorted(pred)
-    strict = strict_counts(gold, pred, n_types)
-    if not modes:
-        return DocCounts(strict, None)
     out = np.zeros((len(MODES), 1 + n_types, 5), dtype=np.int64)
     by_type_g = [[x for x in gold if x[2] == t] for t in range(n_types)]
     by_type_p = [[x for x in pred if x[2] == t] for t in range(n_types)]
@@ -202,7 +236,7 @@ def doc_counts(gold: Spans, pred: Spans, n_types: int, *, modes: bool = True) ->
         for t in range(n_types):
             if by_type_g[t] or by_type_p[t]:
                 out[mi, 1 + t] = greedy_counts(mode, by_type_g[t], by_type_p[t])
-    return DocCounts(strict, out)
+    return out
 
 
 # -- metrics from counts ---------------------------------------------------------
@@ -303,7 +337,10 @@ def score_spans(gold_docs: Sequence[Spans], pred_docs: Sequence[Spans], labels: 
     """Score per-document span lists (``(start, end, type_index)``) against the reference."""
     if len(gold_docs) != len(pred_docs):
         raise ValueError("gold and predictions have a different number of documents")
-    per_doc = [doc_counts(g, p, len(labels), modes=modes) for g, p in zip(gold_docs, pred_docs)]
+    n_types = len(labels)
+    strict = strict_counts_docs(gold_docs, pred_docs, n_types)
+    per_doc = [DocCounts(strict[j], mode_counts(g, p, n_types) if modes else None)
+               for j, (g, p) in enumerate(zip(gold_docs, pred_docs))]
     return summarise(per_doc, labels, bootstrap=bootstrap, doc_ids=doc_ids)
 
 
