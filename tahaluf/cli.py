@@ -62,8 +62,9 @@ def run_validate(args: argparse.Namespace) -> int:
     found, notes = validate_corpus(seeds_dir=args.seeds, speakers_path=args.speakers,
                                    files=list(args.files) or None)
     if args.json:
-        print(json.dumps({"valid": not found, "notes": notes, "findings": [f.to_dict() for f in found]},
-                         ensure_ascii=False, indent=1))
+        from tahaluf.core.errors import printable
+        print(printable(json.dumps({"valid": not found, "notes": notes, "findings": [f.to_dict() for f in found]},
+                                   ensure_ascii=False, indent=1)))
     else:
         for n in notes:
             print(n)
@@ -144,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
-    from tahaluf.core.errors import TahalufError
+    from tahaluf.core.errors import TahalufError, printable
     parser = parser or build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
@@ -153,7 +154,13 @@ def main(argv: list[str] | None = None, parser: argparse.ArgumentParser | None =
     try:
         return args._run(args)
     except TahalufError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(printable(f"error: {e}"), file=sys.stderr)
+        return EXIT_INVALID
+    except OSError as e:  # a write or read that failed: read-only target, disk full, a folder in the way
+        if isinstance(e, BrokenPipeError):
+            raise
+        where = f" {e.filename}" if e.filename else ""
+        print(printable(f"error: cannot write or read{where}: {e.strerror or e}"), file=sys.stderr)
         return EXIT_INVALID
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from tahaluf.core.errors import TahalufError
 from tahaluf.core.fileio import write_atomic
+from tahaluf.core.jsonio import read_json
 from tahaluf.core.schema import SCHEMA, Schema
 from tahaluf.scoring.tasks import TASKS, get
 
@@ -61,9 +62,9 @@ def collect(folder: Path) -> list[dict]:
     out = []
     for p in sorted(Path(folder).glob("*/results.json")):
         try:
-            out.append(json.loads(p.read_text(encoding="utf-8")))
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise TahalufError(f"{p}: not a valid results file ({e})") from None
+            out.append(read_json(p))
+        except TahalufError as e:
+            raise TahalufError(f"{p}: not a valid results file ({str(e).splitlines()[0]})") from None
     return out
 
 

@@ -162,15 +162,21 @@ def validate_export(path: str | Path, bases: Mapping[str, Document], *, schema: 
     from tahaluf.formats.labelstudio import tasks_to_documents
     try:
         tasks = read_json(path)
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        return [], [Finding("malformed-file", f"cannot read JSON: {e}", str(path))]
+    except TahalufError as e:
+        return [], list(e.findings) or [Finding("malformed-file", str(e), str(path), expected="a readable file")]
     try:
         docs, found = tasks_to_documents(tasks, bases, schema=schema, location=str(path),
                                          single_annotator=single_annotator)
     except TahalufError as e:  # pragma: no cover - converter builds spans from offsets
         return [], list(e.findings) or [Finding("malformed-file", str(e), str(path))]
+    seen: dict[str, int] = {}
     for d in docs:
+        seen[d.doc_id] = seen.get(d.doc_id, 0) + 1
         found += document_findings(d, schema=schema, speakers=speakers, location=f"{path} doc={d.doc_id}")
+    for doc_id, n in seen.items():
+        if n > 1:
+            found.append(Finding("duplicate-id", "the file annotates one article more than once", f"{path} doc={doc_id}",
+                                 got=n, expected=1))
     return docs, _dedupe(found)
 
 

@@ -177,7 +177,9 @@ def run_system(s: System, docs: Sequence[Document], reference: str, registry: Ma
     if old_file.exists():  # same results: keep the commit that first produced them (no churn per commit)
         try:
             old = read_json(old_file)
-        except ValueError:
+        except TahalufError:
+            old = {}
+        if not isinstance(old, dict):
             old = {}
         if {k: v for k, v in old.items() if k != "git_commit"} == \
                 {k: v for k, v in results.items() if k != "git_commit"}:

@@ -44,6 +44,7 @@ from typing import Any
 
 from tahaluf import seeds
 from tahaluf.analysis.diff import diff_documents
+from tahaluf.core import jsonio
 from tahaluf.core.errors import Finding, TahalufError
 from tahaluf.core.fileio import write_atomic
 from tahaluf.core.jsonio import dumps
@@ -248,7 +249,7 @@ def export_tasks(ls, project_id: int) -> list[dict]:
         raw = b"".join(ls.projects.exports.download_sync(id=project_id, export_type="JSON",
                                                           download_all_tasks=True))
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = jsonio.loads(raw.decode("utf-8"), f"export of project {project_id}")
     except ValueError as e:
         raise TahalufError(f"the export of project {project_id} is not JSON: {e}") from None
     if not isinstance(data, list):
