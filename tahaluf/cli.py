@@ -5,7 +5,10 @@ shown in its ``--help`` and run by ``tests/test_cli.py``. ``python -m tahaluf``
 is the same program.
 
 Exit codes: 0 success; 1 the data or input is invalid (findings were
-printed); 2 usage error (argparse); 3 a submission was refused (``evaluate``).
+printed), or a read or write failed (``OSError``: a read-only folder, a full
+disk; one line, no traceback); 2 usage error (argparse); 3 a submission was
+refused (``evaluate``). Before any command runs, :func:`_recover` finishes an
+all-or-nothing write that a killed run left half done.
 """
 
 from __future__ import annotations
@@ -144,6 +147,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _recover() -> None:
+    """Finish any all-or-nothing write a killed run left half done (see :mod:`tahaluf.core.fileio`)."""
+    from tahaluf.core import fileio, paths
+    for folder in (paths.dataset_dir(), paths.baselines_dir()):
+        fileio.recover_dir(folder)
+    for folder in (paths.root(), paths.baselines_dir(), paths.gold_dir()):
+        fileio.recover_files(folder)
+
+
 def main(argv: list[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
     from tahaluf.core.errors import TahalufError, printable
     parser = parser or build_parser()
@@ -152,6 +164,7 @@ def main(argv: list[str] | None = None, parser: argparse.ArgumentParser | None =
         parser.print_help()
         return EXIT_USAGE
     try:
+        _recover()
         return args._run(args)
     except TahalufError as e:
         print(printable(f"error: {e}"), file=sys.stderr)
