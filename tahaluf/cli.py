@@ -5,7 +5,10 @@ shown in its ``--help`` and run by ``tests/test_cli.py``. ``python -m tahaluf``
 is the same program.
 
 Exit codes: 0 success; 1 the data or input is invalid (findings were
-printed); 2 usage error (argparse); 3 a submission was refused (``evaluate``).
+printed), or a read or write failed (``OSError``: a read-only folder, a full
+disk; one line, no traceback); 2 usage error (argparse); 3 a submission was
+refused (``evaluate``). Before any command runs, :func:`_recover` finishes an
+all-or-nothing write that a killed run left half done.
 """
 
 from __future__ import annotations
@@ -62,8 +65,9 @@ def run_validate(args: argparse.Namespace) -> int:
     found, notes = validate_corpus(seeds_dir=args.seeds, speakers_path=args.speakers,
                                    files=list(args.files) or None)
     if args.json:
-        print(json.dumps({"valid": not found, "notes": notes, "findings": [f.to_dict() for f in found]},
-                         ensure_ascii=False, indent=1))
+        from tahaluf.core.errors import printable
+        print(printable(json.dumps({"valid": not found, "notes": notes, "findings": [f.to_dict() for f in found]},
+                                   ensure_ascii=False, indent=1)))
     else:
         for n in notes:
             print(n)
@@ -143,17 +147,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _recover() -> None:
+    """Finish any all-or-nothing write a killed run left half done (see :mod:`tahaluf.core.fileio`)."""
+    from tahaluf.core import fileio, paths
+    for folder in (paths.dataset_dir(), paths.baselines_dir()):
+        fileio.recover_dir(folder)
+    for folder in (paths.root(), paths.baselines_dir(), paths.gold_dir()):
+        fileio.recover_files(folder)
+
+
 def main(argv: list[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
-    from tahaluf.core.errors import TahalufError
+    from tahaluf.core.errors import TahalufError, printable
     parser = parser or build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()
         return EXIT_USAGE
     try:
+        _recover()
         return args._run(args)
     except TahalufError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(printable(f"error: {e}"), file=sys.stderr)
+        return EXIT_INVALID
+    except OSError as e:  # a write or read that failed: read-only target, disk full, a folder in the way
+        if isinstance(e, BrokenPipeError):
+            raise
+        where = f" {e.filename}" if e.filename else ""
+        print(printable(f"error: cannot write or read{where}: {e.strerror or e}"), file=sys.stderr)
         return EXIT_INVALID
 
 

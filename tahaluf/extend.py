@@ -7,7 +7,7 @@ works the same way: read the files, make the new version, check it (the
 schema file is re-read through :func:`tahaluf.core.schema.schema_from_json`
 and the gold is validated against the new schema), then write every file
 that changes, ``annotation/labeling_config.xml`` regenerated with them, all or
-nothing (:func:`tahaluf.core.fileio.write_all`). A refusal writes nothing.
+nothing (:func:`tahaluf.core.fileio.write_files` under the repository root). A refusal writes nothing.
 
 Policies:
 
@@ -34,7 +34,7 @@ from pathlib import Path
 from tahaluf import seeds
 from tahaluf.core import paths
 from tahaluf.core.errors import Finding, TahalufError, did_you_mean
-from tahaluf.core.fileio import write_all
+from tahaluf.core.fileio import write_files
 from tahaluf.core.jsonio import dumps, read_json
 from tahaluf.core.schema import (
     ENTITY_TYPE_RE,
@@ -101,7 +101,7 @@ def add_target(description: str, description_ar: str, definitions: Mapping[str, 
     files = _files(new)
     _check_gold(new)
     if not dry_run:
-        write_all(files)
+        _write(files)
     return target, sorted(files)
 
 
@@ -120,7 +120,7 @@ def add_entity_type(name: str, description: str, *, dry_run: bool = False) -> li
     files = _files(new)
     _check_gold(new)
     if not dry_run:
-        write_all(files)
+        _write(files)
     return sorted(files)
 
 
@@ -189,5 +189,11 @@ def add_article(file: str | Path, split: str, *, headline: str | None = None, da
     files: dict[Path, str | bytes] = {**_files(new_schema), meta_path: dumps(new_meta),
                                       paths.seeds_dir() / f"{doc_id}.txt": text.encode("utf-8")}
     if not dry_run:
-        write_all(files)
+        _write(files)
     return doc_id, sorted(files)
+
+
+def _write(files: dict[Path, str | bytes]) -> None:
+    """All of ``files`` (paths under the repository root) or none (:func:`write_files`)."""
+    root = paths.root()
+    write_files(root, {Path(p).resolve().relative_to(root.resolve()).as_posix(): d for p, d in files.items()})

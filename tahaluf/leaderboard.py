@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tahaluf.core.errors import TahalufError
-from tahaluf.core.fileio import write_atomic
+from tahaluf.core.fileio import write_files
 from tahaluf.core.schema import SCHEMA, Schema
 from tahaluf.scoring.tasks import TASKS, get
 
@@ -347,5 +347,4 @@ def render(folder: Path, submissions: Path | None = None, data: Path | None = No
 
 
 def write(folder: Path, files: dict[str, bytes]) -> None:
-    for rel, data in files.items():
-        write_atomic(Path(folder) / rel, data)
+    write_files(folder, files)

@@ -16,12 +16,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 from tahaluf.core import paths
 from tahaluf.core.errors import Finding, TahalufError
+from tahaluf.core.ids import child, id_finding
+from tahaluf.core.jsonio import read_json
 from tahaluf.core.model import Document
 
 
@@ -61,10 +63,51 @@ def load_metadata(seeds_dir: Path | None = None) -> dict[str, dict[str, Any]]:
 @lru_cache(maxsize=8)
 def _parse_metadata(path: str, size: int, mtime_ns: int) -> dict[str, dict[str, Any]]:
     try:
-        data = json.loads(read_text(path))
-        return {r["doc_id"]: r for r in data["documents"]}
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise TahalufError(f"{path}: cannot read the seeds metadata: {e}") from e
+        data = read_json(path)
+    except TahalufError as e:
+        raise TahalufError(f"{path}: cannot read the seeds metadata", e.findings) from None
+    return metadata_records(data, path)
+
+
+def metadata_records(data: Any, path: str) -> dict[str, dict[str, Any]]:
+    """doc_id -> record of a parsed ``metadata.json``, after checking its types and ids.
+
+    Raises :class:`TahalufError` with a finding per problem (``wrong-type``,
+    ``unsafe-id``, ``duplicate-id``); the fields used downstream
+    (``doc_id``, ``sha256``, ``boilerplate``) are checked here, once.
+    """
+    found: list[Finding] = []
+    docs = data.get("documents") if isinstance(data, dict) else None
+    if not isinstance(docs, list):
+        raise TahalufError(f"{path}: cannot read the seeds metadata", [Finding(
+            "wrong-type", "metadata is not an object with a list of documents", path,
+            got=type(docs if isinstance(data, dict) else data).__name__, expected='{"documents": [...]}')])
+    out: dict[str, dict[str, Any]] = {}
+    for i, r in enumerate(docs):
+        loc = f"{path} document={i}"
+        if not isinstance(r, dict):
+            found.append(Finding("wrong-type", "metadata record is not an object", loc, got=type(r).__name__,
+                                 expected="object"))
+            continue
+        bad = id_finding("doc_id", r.get("doc_id"), loc)
+        if bad is not None:
+            found.append(bad)
+            continue
+        if r["doc_id"] in out:
+            found.append(Finding("duplicate-id", "two metadata records share a doc_id", loc, got=r["doc_id"]))
+            continue
+        if not isinstance(r.get("sha256", ""), str):
+            found.append(Finding("wrong-type", "sha256 is not a string", loc, got=type(r["sha256"]).__name__,
+                                 expected="string"))
+        bp = r.get("boilerplate", [])
+        if not isinstance(bp, list) or not all(
+                isinstance(b, dict) and type(b.get("start")) is int and type(b.get("end")) is int for b in bp):
+            found.append(Finding("wrong-type", "boilerplate is not a list of {start, end} integer ranges", loc,
+                                 got=str(bp)[:60], expected='[{"start": int, "end": int, "what": str}]'))
+        out[r["doc_id"]] = r
+    if found:
+        raise TahalufError(f"{path}: cannot read the seeds metadata", found)
+    return out
 
 
 class MetadataIndex(Mapping):
@@ -203,7 +246,7 @@ def seed_findings(seeds_dir: Path | None = None) -> list[Finding]:
     meta = load_metadata(sd)
     out: list[Finding] = []
     for doc_id, rec in meta.items():
-        p = sd / f"{doc_id}.txt"
+        p = child(sd, f"{doc_id}.txt")
         loc = f"{p.name}"
         if not p.exists():
             out.append(Finding("missing-document", "the article file is missing", loc,
@@ -221,19 +264,19 @@ def seed_findings(seeds_dir: Path | None = None) -> list[Finding]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_document_cached(seeds_dir: str, doc_id: str, mtime: float) -> Document:
     sd = Path(seeds_dir)
     meta = load_metadata(sd)
     if doc_id not in meta:
         raise TahalufError(f"unknown document {doc_id!r}. Available: {', '.join(meta)}")
-    return Document(doc_id=doc_id, text=read_text(sd / f"{doc_id}.txt"), metadata=meta[doc_id])
+    return Document(doc_id=doc_id, text=read_text(child(sd, f"{doc_id}.txt")), metadata=meta[doc_id])
 
 
 def load_document(doc_id: str, seeds_dir: Path | None = None) -> Document:
     """The article as a :class:`Document` with metadata and no annotation."""
     sd = (seeds_dir or paths.seeds_dir()).resolve()
-    p = sd / f"{doc_id}.txt"
+    p = child(sd, f"{doc_id}.txt")
     mtime = p.stat().st_mtime if p.exists() else 0.0
     return _load_document_cached(str(sd), doc_id, mtime)
 

@@ -162,8 +162,8 @@ def validate_export(path: str | Path, bases: Mapping[str, Document], *, schema: 
     from tahaluf.formats.labelstudio import tasks_to_documents
     try:
         tasks = read_json(path)
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        return [], [Finding("malformed-file", f"cannot read JSON: {e}", str(path))]
+    except TahalufError as e:
+        return [], list(e.findings) or [Finding("malformed-file", str(e), str(path), expected="a readable file")]
     try:
         docs, found = tasks_to_documents(tasks, bases, schema=schema, location=str(path),
                                          single_annotator=single_annotator)
@@ -171,10 +171,16 @@ def validate_export(path: str | Path, bases: Mapping[str, Document], *, schema: 
         return [], list(e.findings) or [Finding("malformed-file", str(e), str(path))]
     # Label Studio's task id of each document, so that a finding says where to look in Label Studio
     tids = {t["data"].get("doc_id"): t["id"] for t in tasks if isinstance(t, Mapping)
-            and isinstance(t.get("data"), Mapping) and t.get("id") is not None}
+            and isinstance(t.get("data"), Mapping) and isinstance(t.get("id"), int)}
+    seen: dict[str, int] = {}
     for d in docs:
+        seen[d.doc_id] = seen.get(d.doc_id, 0) + 1
         at = f"{path} task={tids[d.doc_id]} doc={d.doc_id}" if d.doc_id in tids else f"{path} doc={d.doc_id}"
         found += document_findings(d, schema=schema, speakers=speakers, location=at)
+    for doc_id, n in seen.items():
+        if n > 1:
+            found.append(Finding("duplicate-id", "the file annotates one article more than once", f"{path} doc={doc_id}",
+                                 got=n, expected=1))
     return docs, _dedupe(found)
 
 

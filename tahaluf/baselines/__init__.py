@@ -33,7 +33,7 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from tahaluf.baselines.base import Baseline
 from tahaluf.baselines.results import RESULT_SCHEMA_VERSION
 from tahaluf.core.errors import TahalufError, did_you_mean
 from tahaluf.core.fileio import atomic_dir
+from tahaluf.core.ids import require
 from tahaluf.core.jsonio import dumps, jsonl_bytes, read_json
 from tahaluf.core.metrics import DEFAULT_BOOTSTRAP
 from tahaluf.core.model import Document, Speaker
@@ -177,12 +178,14 @@ def run_system(s: System, docs: Sequence[Document], reference: str, registry: Ma
     if old_file.exists():  # same results: keep the commit that first produced them (no churn per commit)
         try:
             old = read_json(old_file)
-        except ValueError:
+        except TahalufError:
+            old = {}
+        if not isinstance(old, dict):
             old = {}
         if {k: v for k, v in old.items() if k != "git_commit"} == \
                 {k: v for k, v in results.items() if k != "git_commit"}:
             results["git_commit"] = old.get("git_commit", results["git_commit"])
-    with atomic_dir(Path(out_dir) / s.name) as stage:
+    with atomic_dir(Path(out_dir) / require("system", s.name)) as stage:
         stage.chmod(0o755)  # mkdtemp makes it private
         for run, recs in preds.items():
             (stage / f"{run}.jsonl").write_bytes(jsonl_bytes(recs))
@@ -191,8 +194,14 @@ def run_system(s: System, docs: Sequence[Document], reference: str, registry: Ma
 
 
 def run_all(names: Sequence[str] | None, out_dir: Path, *, show_progress: bool | None = None,
-            bootstrap=None) -> list[dict]:
-    """Run the named systems (default: all) on the reference documents."""
+            bootstrap=None, finish: Callable[[Path], None] | None = None) -> list[dict]:
+    """Run the named systems (default: all) on the reference documents.
+
+    All or nothing: the systems are written into a copy of ``out_dir``, then
+    ``finish(copy)`` runs (the command regenerates the leaderboard there), and
+    the copy replaces ``out_dir`` in one swap (:func:`tahaluf.core.fileio.atomic_dir`).
+    A kill at any moment leaves every system old or every system new.
+    """
     from threadpoolctl import threadpool_limits
     from tqdm import tqdm
 
@@ -205,9 +214,13 @@ def run_all(names: Sequence[str] | None, out_dir: Path, *, show_progress: bool |
     total = len(chosen) * (len(docs) + 1)
     disable = (not sys.stderr.isatty()) if show_progress is None else not show_progress
     out = []
-    with threadpool_limits(1), tqdm(total=total, file=sys.stderr, disable=disable, unit="fit") as bar:
+    with threadpool_limits(1), tqdm(total=total, file=sys.stderr, disable=disable, unit="fit") as bar, \
+            atomic_dir(out_dir, copy=True) as stage:
+        stage.chmod(0o755)  # mkdtemp makes it private
         for s in chosen:
             bar.set_description(s.name)
-            out.append(run_system(s, docs, reference, registry, out_dir, bootstrap=bootstrap,
+            out.append(run_system(s, docs, reference, registry, stage, bootstrap=bootstrap,
                                   progress=bar.update, commit=commit))
+        if finish is not None:
+            finish(stage)
     return out

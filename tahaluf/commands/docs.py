@@ -33,7 +33,7 @@ from pathlib import Path
 from tahaluf.cli import COMMANDS, EXIT_INVALID, EXIT_OK, build_parser, command, main
 from tahaluf.core import paths
 from tahaluf.core.errors import FINDING_IDS, TahalufError, did_you_mean
-from tahaluf.core.fileio import write_atomic
+from tahaluf.core.fileio import write_files
 from tahaluf.core.schema import QUOTE_REGION_LABELS, RELATION_LABELS, SCHEMA
 
 #: documents always regenerated, besides ``docs/*.md`` (each must exist)
@@ -306,7 +306,7 @@ def _add_args(p: argparse.ArgumentParser) -> None:
 
 
 def _run_docs(args: argparse.Namespace) -> int:
-    root, cache, stale = Path(paths.root()), {}, []
+    root, cache, stale, updates = Path(paths.root()), {}, [], {}
     for p in documents():
         name = p.relative_to(root).as_posix()
         if not p.is_file():
@@ -315,8 +315,9 @@ def _run_docs(args: argparse.Namespace) -> int:
         new, changed = regenerate(old, name, cache)
         if new != old:
             stale.append((name, changed))
-            if not args.check:
-                write_atomic(p, new)
+            updates[name] = new
+    if updates and not args.check:
+        write_files(root, updates)  # all documents or none
     if args.check:
         for name, changed in stale:
             print(f"[{name}]: [docs-stale] generated blocks {', '.join(changed)} differ from their source; "

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from tahaluf.cli import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, command
+from tahaluf.core.errors import printable
 
 
 def _args(p: argparse.ArgumentParser) -> None:
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
                            reference=reference, protocol=args.protocol, bootstrap=boot, missing=args.missing_stance,
                            name=args.submission, speakers=speakers, data_hash=data_hash)
     except SubmissionRefused as e:
-        print(f"refused: {e}", file=sys.stderr)
+        print(printable(f"refused: {e}"), file=sys.stderr)
         return EXIT_REFUSED
     if args.json:
         print(json.dumps(res, ensure_ascii=False, indent=1))

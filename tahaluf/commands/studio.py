@@ -36,8 +36,9 @@ EXAMPLES = {
 
 
 def _schema(args: argparse.Namespace) -> Schema:
-    extra = tuple(StanceTarget(t, "trial stance target (not in the committed schema)", required=False)
-                  for t in getattr(args, "extra_target", None) or ())
+    from tahaluf.core.ids import require
+    extra = tuple(StanceTarget(require("target", t, "--extra-target"), "trial stance target (not in the committed "
+                               "schema)", required=False) for t in getattr(args, "extra_target", None) or ())
     try:
         return SCHEMA.extended(stance_targets=extra) if extra else SCHEMA
     except ValueError as e:
@@ -46,7 +47,11 @@ def _schema(args: argparse.Namespace) -> Schema:
 
 def _add_server_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--url", default=None,
-                   help="Label Studio URL (default $TAHALUF_LS_URL or http://127.0.0.1:8080)")
+                   help="Label Studio URL (default $TAHALUF_LS_URL or http://127.0.0.1:8080); "
+                        "a loopback address unless --allow-remote")
+    p.add_argument("--allow-remote", action="store_true",
+                   help="send the token to a Label Studio that is not on this machine "
+                        "(also $TAHALUF_LS_ALLOW_REMOTE=1)")
     p.add_argument("--project", default=None,
                    help="project title, or its id as a number (default 'Tahaluf')")
 
@@ -182,7 +187,7 @@ def _push(args: argparse.Namespace) -> int:
         sources.append(docs)
         names.append(which)
     gt = args.ground_truth if args.ground_truth is not None else (names == ["gold"] and args.predictions is None)
-    ls = studio.client(url, token)
+    ls = studio.client(url, token, allow_remote=args.allow_remote)
     r = studio.push(ls, sources, title=_project(args), schema=schema, model_version=args.predictions,
                     ground_truth=bool(gt), replace=args.replace, force=args.force, blank=args.blank,
                     per_task=args.annotations_per_task, log=print)
@@ -211,7 +216,7 @@ def _pull(args: argparse.Namespace) -> int:
     token = studio.token_from_env()
     url = (args.url or studio.url_from_env()).rstrip("/")
     speakers = corpus.load_speakers()
-    ls = studio.client(url, token)
+    ls = studio.client(url, token, allow_remote=args.allow_remote)
     pulled = studio.pull(ls, _project(args), schema=schema, speakers=speakers, allow_missing=args.allow_missing)
     report: dict = {"url": url, "project_id": pulled.project_id, "tasks": pulled.tasks,
                     "annotations": len(pulled.docs), "findings": [f.to_dict() for f in pulled.findings],

@@ -31,7 +31,7 @@ FINDING_IDS: dict[str, str] = {
     "quote-overlap": "two quotation spans overlap (quotations never nest)",
     # labels and values
     "unknown-label": "a label, quote type, stance value or stance target the schema does not know",
-    "unknown-from-name": "a Label Studio result whose from_name is not in the labeling config",
+    "unknown-from-name": "a Label Studio result whose from_name (or to_name) is not in the labeling config",
     "duplicate-id": "two regions, quotes or speakers share an id",
     # quotations
     "unknown-speaker": "a quotation's speaker_id is not in annotation/speakers.json",
@@ -47,6 +47,11 @@ FINDING_IDS: dict[str, str] = {
     "unknown-document": "an annotation names a document that is not in seeds/",
     "missing-document": "a document of the corpus has no annotation",
     "malformed-file": "a file is not valid JSON or lacks required fields",
+    "wrong-type": "a field has the wrong JSON type or shape (a list where an object belongs, an id that is a number, ...)",
+    "duplicate-key": "a JSON object has the same key twice (JSON parsers disagree on which one wins)",
+    "nesting-too-deep": "JSON nests deeper than tahaluf.core.jsonio.MAX_DEPTH levels",
+    "number-out-of-range": "a JSON number too large to be an offset, count or id, or not finite",
+    "unsafe-id": "a doc, quote, speaker, system or target id does not match its declared pattern (tahaluf.core.ids)",
 }
 
 
@@ -70,11 +75,16 @@ class Finding:
             out += f" Got {self.got!r}."
         if self.expected is not None:
             out += f" Expected {self.expected!r}."
-        return out
+        return printable(out)
 
     def to_dict(self) -> dict:
         return {"id": self.id, "message": self.message, "location": self.location,
                 "got": self.got, "expected": self.expected}
+
+
+def printable(text: str) -> str:
+    """``text`` with lone surrogates (from ``"\\ud800"`` in JSON) escaped, so it can always be printed."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class TahalufError(Exception):

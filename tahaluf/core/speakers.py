@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from tahaluf.core.errors import Finding, TahalufError
+from tahaluf.core.ids import id_finding
 from tahaluf.core.jsonio import read_json
 from tahaluf.core.model import Speaker
 
@@ -61,17 +62,50 @@ def lookup(speakers: Mapping[str, Speaker]) -> dict[str, Speaker]:
     return {k: speakers[v] for k, v in alias_table(speakers).items()}
 
 
+_STR_FIELDS = ("name_en", "kind", "role", "affiliation")
+_LIST_FIELDS = ("spellings", "aliases")
+
+
+def _record_finding(d: object, loc: str) -> Finding | None:
+    """The first type or id problem of one registry record, if any."""
+    if not isinstance(d, dict):
+        return Finding("wrong-type", "registry record is not an object", loc, got=type(d).__name__,
+                       expected="object")
+    bad = id_finding("speaker_id", d.get("speaker_id"), loc)
+    if bad is not None:
+        return bad
+    loc = f"{loc} id={d['speaker_id']}"
+    for k in _STR_FIELDS:
+        if not isinstance(d.get(k, ""), str) or (k == "name_en" and k not in d):
+            return Finding("wrong-type", f"{k} is not a string", loc, got=type(d.get(k)).__name__, expected="string")
+    for k in _LIST_FIELDS:
+        v = d.get(k, [])
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            return Finding("wrong-type", f"{k} is not a list of strings", loc, got=str(v)[:60],
+                           expected="list of strings")
+    return None
+
+
 def read_registry(path: str | Path) -> tuple[dict[str, Speaker], list[Finding]]:
     """The registry at ``path`` (empty if the file does not exist) and its findings."""
     p = Path(path)
     if not p.exists():
         return {}, []
     try:
-        recs = [Speaker.from_dict(d) for d in read_json(p)]
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as e:
-        return {}, [Finding("malformed-file", f"cannot read the speaker registry: {e}", str(p))]
+        data = read_json(p)
+    except TahalufError as e:
+        return {}, list(e.findings) or [Finding("malformed-file", f"cannot read the speaker registry: {e}", str(p))]
+    if not isinstance(data, list):
+        return {}, [Finding("wrong-type", "the speaker registry is not a list of records", str(p),
+                            got=type(data).__name__, expected="list")]
+    recs, found = [], []
+    for i, d in enumerate(data):
+        bad = _record_finding(d, f"{p} speaker={i}")
+        if bad is not None:
+            found.append(bad)
+        else:
+            recs.append(Speaker.from_dict(d))
     out: dict[str, Speaker] = {}
-    found = []
     for s in recs:
         if s.speaker_id in out:
             found.append(Finding("duplicate-id", "two registry entries share an id", str(p), got=s.speaker_id))

@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from tahaluf.core.errors import Finding, TahalufError
-from tahaluf.core.jsonio import read_json
+from tahaluf.core.ids import id_finding
+from tahaluf.core.jsonio import read_json, short
 from tahaluf.core.model import Document, Quote, Span
 from tahaluf.core.schema import (
     CUE_LABEL,
@@ -60,6 +61,7 @@ from tahaluf.formats.labelconfig import (  # noqa: F401 - re-exported: the forma
     labeling_config,
     target_label,
 )
+from tahaluf.formats.labelstudio_checks import annotator_finding, relation_shape, result_shape, type_name, wrong
 
 # -- canonical -> Label Studio ---------------------------------------------------
 
@@ -172,7 +174,8 @@ def annotator_of(annotation: Mapping[str, Any]) -> str | None:
     """A readable annotator name from ``completed_by`` (int id or user dict)."""
     who = annotation.get("completed_by")
     if isinstance(who, Mapping):
-        return who.get("email") or (str(who["id"]) if "id" in who else None)
+        email = who.get("email")
+        return (email if isinstance(email, str) else None) or (str(who["id"]) if "id" in who else None)
     return None if who is None else str(who)
 
 
@@ -199,15 +202,23 @@ def result_to_document(result: list[Mapping[str, Any]], base: Document, *, schem
             found.append(Finding("malformed-file", "a result item is not an object", where, got=type(r).__name__))
             continue
         if r.get("type") == "relation":
-            relations.append((i, r))
+            shape = relation_shape(r, where)
+            if shape:
+                found += shape
+            else:
+                relations.append((i, r))
             continue
-        name, value = r.get("from_name"), r.get("value") or {}
         rid = r.get("id")
-        where = _where(loc, i, rid, value)
+        shape = result_shape(r, f"{where} id={short(rid, 40)}", schema)
+        if shape:
+            found += shape
+            continue
+        name, value = r["from_name"], r["value"]
+        where = _where(loc, i, rid if isinstance(rid, str) else None, value)
         if name in (ENTITY_FROM, QUOTE_FROM):
             labels = value.get("labels") or []
             allowed = schema.entity_labels if name == ENTITY_FROM else QUOTE_REGION_LABELS
-            if len(labels) != 1 or labels[0] not in allowed:
+            if len(labels) != 1 or not isinstance(labels[0], str) or labels[0] not in allowed:
                 found.append(Finding("unknown-label", f"{name} region label is not one of the schema's",
                                      where, got=labels, expected=list(allowed)))
                 continue
@@ -228,7 +239,7 @@ def result_to_document(result: list[Mapping[str, Any]], base: Document, *, schem
                 continue
             regions[rid] = _Region(rid, name, span, i)
         elif name in per_region_names:
-            key = "text" if r.get("type") == "textarea" else "choices"
+            key = "text" if name == SPEAKER_FROM else "choices"
             vals = value.get(key)
             if not isinstance(vals, list) or len(vals) != 1 or not isinstance(vals[0], str):
                 found.append(Finding("malformed-file", f"{name} must hold exactly one value in a list",
@@ -336,12 +347,21 @@ def tasks_to_documents(tasks: Any, bases: Mapping[str, Document], *, schema: Sch
     for ti, task in enumerate(tasks):
         tid = task.get("id") if isinstance(task, Mapping) else None
         # Label Studio's task id (shown in its task list and URL), else the position in the file
-        tloc = f"{location} task={tid}" if tid is not None else f"{location} task[{ti}]"
-        data = task.get("data") if isinstance(task, Mapping) else None
+        tloc = f"{location} task={tid}" if isinstance(tid, int) and not isinstance(tid, bool) else f"{location} task[{ti}]"
+        if not isinstance(task, Mapping):
+            found.append(wrong("task", tloc, task, "an object"))
+            continue
+        data = task.get("data")
         if not isinstance(data, Mapping) or not isinstance(data.get("text"), str):
-            found.append(Finding("malformed-file", "task has no data.text", tloc))
+            found.append(Finding("malformed-file", "task has no data.text", tloc,
+                                 got=type_name(data.get("text") if isinstance(data, Mapping) else data),
+                                 expected="data.text, a string"))
             continue
         doc_id = data.get("doc_id")
+        bad = id_finding("doc_id", doc_id, f"{tloc} data.doc_id")
+        if bad is not None:
+            found.append(bad)
+            continue
         tloc += f" doc={doc_id}"
         if doc_id not in bases:
             found.append(Finding("unknown-document", "task names a document that is not in seeds/", tloc,
@@ -355,17 +375,37 @@ def tasks_to_documents(tasks: Any, bases: Mapping[str, Document], *, schema: Sch
                                  tloc, got=data["text"][at:at + 20], expected=base.text[at:at + 20]))
             continue
         key = "predictions" if use_predictions else "annotations"
-        live = [a for a in task.get(key) or [] if isinstance(a, Mapping) and not a.get("was_cancelled")]
-        if not live:
+        anns = task.get(key)
+        if anns is not None and not isinstance(anns, list):
+            found.append(wrong(key, tloc, anns, "a list"))
+            continue
+        live = [a for a in anns or [] if isinstance(a, Mapping) and not a.get("was_cancelled")]
+        if not live and all(isinstance(a, Mapping) for a in anns or []):
             found.append(Finding("missing-document", f"task has no {key}", tloc, expected=f"one or more {key}"))
-        for ai, ann in enumerate(task.get(key) or []):
+        for ai, ann in enumerate(anns or []):
+            aid = ann.get("id") if isinstance(ann, Mapping) else None
+            # Label Studio's annotation id where it has one, else the position in the task
+            aloc = (f"{tloc} {key[:-1]}={aid}" if isinstance(aid, int) and not isinstance(aid, bool)
+                    else f"{tloc} {key[:-1]}[{ai}]")
+            if not isinstance(ann, Mapping):
+                found.append(wrong(key[:-1], aloc, ann, "an object"))
+                continue
             if ann.get("was_cancelled"):
                 continue
+            bad = annotator_finding(ann, aloc) if not use_predictions else None
+            if bad is not None:
+                found.append(bad)
+                continue
             who = annotator_of(ann) if not use_predictions else ann.get("model_version")
+            if who is not None and not isinstance(who, str):
+                found.append(wrong("model_version", aloc, who, "a string"))
+                continue
+            result = ann.get("result")
+            if result is not None and not isinstance(result, list):
+                found.append(wrong("result", aloc, result, "a list"))
+                continue
             annotators.add(who)
-            doc, f = result_to_document(ann.get("result") or [], base, schema=schema, annotator=who,
-                                        location=(f"{tloc} {key[:-1]}={ann['id']}" if ann.get("id") is not None
-                                                  else f"{tloc} {key[:-1]}[{ai}]"))
+            doc, f = result_to_document(result or [], base, schema=schema, annotator=who, location=aloc)
             found += f
             if doc is not None:
                 docs.append(doc)
@@ -381,6 +421,6 @@ def read_export(path: str | Path, bases: Mapping[str, Document], *, schema: Sche
     p = Path(path)
     try:
         tasks = read_json(p)
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        return [], [Finding("malformed-file", f"cannot read JSON: {e}", str(p))]
+    except TahalufError as e:
+        return [], list(e.findings) or [Finding("malformed-file", str(e), str(p), expected="a readable file")]
     return tasks_to_documents(tasks, bases, schema=schema, location=str(p), single_annotator=single_annotator)

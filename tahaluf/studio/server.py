@@ -53,6 +53,7 @@ from typing import Self
 
 from tahaluf.core.errors import TahalufError
 from tahaluf.studio.install import (
+    ENV_ALLOW_REMOTE,
     ENV_PASSWORD,
     ENV_TOKEN,
     ENV_URL,
@@ -238,8 +239,36 @@ class Server:
 
 # -- client -------------------------------------------------------------------------
 
-def client(url: str, token: str):
-    """A label-studio-sdk client; refuses early, with a hint, if nothing answers at ``url``."""
+def check_url(url: str, *, allow_remote: bool = False) -> str:
+    """``url`` if the token may go there: ``http(s)`` on a loopback address (``localhost``,
+    ``127.0.0.0/8``, ``::1``), or anywhere with ``allow_remote`` (``--allow-remote`` or
+    ``$TAHALUF_LS_ALLOW_REMOTE=1``); otherwise a :class:`TahalufError` before anything is sent."""
+    import ipaddress
+    from urllib.parse import urlsplit
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - a malformed port raises here
+    except ValueError as e:
+        raise TahalufError(f"not a URL: {url!r} ({e})") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise TahalufError(f"the Label Studio URL must be http(s)://HOST[:PORT], got {url!r}")
+    if allow_remote or os.environ.get(ENV_ALLOW_REMOTE) == "1":
+        return url
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback:
+        raise TahalufError(f"refused to send the Label Studio token to {host!r}: not a loopback address. "
+                           f"Pass --allow-remote (or set ${ENV_ALLOW_REMOTE}=1) if you trust that server.")
+    return url
+
+
+def client(url: str, token: str, *, allow_remote: bool = False):
+    """A label-studio-sdk client; refuses a non-loopback ``url`` (:func:`check_url`), and
+    refuses early, with a hint, if nothing answers at ``url``."""
+    check_url(url, allow_remote=allow_remote)
     try:
         status, _ = http_get(f"{url.rstrip('/')}/health", timeout=5)
     except OSError as e:

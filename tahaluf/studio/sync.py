@@ -27,8 +27,8 @@ Pull (:func:`pull`)
     :func:`tahaluf.validate.document_findings`. :func:`plan_outputs` places
     each document: ``<out>/<doc_id>.json`` when every task has one annotation,
     ``<out>/<annotator>/<doc_id>.json`` when a task has several (for
-    agreement). :func:`write_outputs` writes each file atomically
-    (:func:`tahaluf.core.fileio.write_atomic`, in the canonical JSON of
+    agreement). :func:`write_outputs` writes every changed file, all or nothing
+    (:func:`tahaluf.core.fileio.write_files`, in the canonical JSON of
     :func:`tahaluf.core.jsonio.dumps`), skipping files whose content is
     already the same document; the CLI calls it only when there is no finding.
 
@@ -41,6 +41,7 @@ Round trip (:func:`roundtrip_problems`)
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,8 +49,9 @@ from typing import Any
 
 from tahaluf import seeds
 from tahaluf.analysis.diff import diff_documents
+from tahaluf.core import jsonio
 from tahaluf.core.errors import Finding, TahalufError
-from tahaluf.core.fileio import write_atomic
+from tahaluf.core.fileio import write_files
 from tahaluf.core.jsonio import dumps
 from tahaluf.core.model import Document, Speaker
 from tahaluf.core.schema import SCHEMA, Schema
@@ -303,7 +305,7 @@ def export_tasks(ls, project_id: int) -> list[dict]:
         raw = b"".join(ls.projects.exports.download_sync(id=project_id, export_type="JSON",
                                                           download_all_tasks=True))
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = jsonio.loads(raw.decode("utf-8"), f"export of project {project_id}")
     except ValueError as e:
         raise TahalufError(f"the export of project {project_id} is not JSON: {e}") from None
     if not isinstance(data, list):
@@ -369,7 +371,7 @@ def plan_outputs(docs: Sequence[Document], out_dir: Path, *, by_annotator: bool 
 def write_outputs(plan: Mapping[Path, Document], *, schema: Schema = SCHEMA) -> tuple[list[Path], list[Path]]:
     """Write each document as a one-task Label Studio file, atomically; a file
     that already holds the same document is left as it is. Returns (written, unchanged)."""
-    written, same = [], []
+    written, same, new = [], [], {}
     for target, doc in sorted(plan.items()):
         if target.exists():
             base = Document(doc.doc_id, doc.text, doc.metadata)
@@ -377,6 +379,9 @@ def write_outputs(plan: Mapping[Path, Document], *, schema: Schema = SCHEMA) -> 
             if not found and old == [doc]:
                 same.append(target)
                 continue
-        write_atomic(target, dumps([labelstudio.to_task(doc)]))
+        new[target] = dumps([labelstudio.to_task(doc)])
         written.append(target)
+    if new:  # every changed file or none (one journal in the folder they share)
+        top = Path(os.path.commonpath([str(t.parent.resolve()) for t in new]))
+        write_files(top, {t.resolve().relative_to(top).as_posix(): text for t, text in new.items()})
     return written, same

@@ -28,7 +28,8 @@ from pathlib import Path
 from urllib.parse import quote as _urlquote
 
 from tahaluf.core.errors import TahalufError, did_you_mean
-from tahaluf.core.fileio import write_atomic
+from tahaluf.core.fileio import write_files
+from tahaluf.core.ids import child, require
 from tahaluf.core.model import Document
 from tahaluf.core.schema import SCHEMA, Schema
 from tahaluf.core.signatures import documents_hash
@@ -204,8 +205,8 @@ def _footer(source: str | None, docs: Sequence[Document]) -> str:
 
 
 def page_name(doc_id: str) -> str:
-    """The file name of an article's page in a site (``<doc_id>.html``)."""
-    return f"{doc_id}.html"
+    """The file name of an article's page in a site (``<doc_id>.html``); the doc id must be safe."""
+    return f"{require('doc_id', doc_id)}.html"
 
 
 def counts(doc: Document, schema: Schema = SCHEMA) -> dict[str, int]:
@@ -261,7 +262,7 @@ def render_index(docs: Sequence[Document], speakers: Speakers, *, source: str | 
             f'<td class="names">{esc(names)}</td></tr>')
     total["speakers"] = len(all_speakers)
     tcells = "".join(f'<td data-count="{esc(k)}">{total[k]}</td>' for k in cols)
-    rows.append(f'<tr class="total" data-doc-id=""><td></td><td>all</td><td></td><td></td>'
+    rows.append('<tr class="total" data-doc-id=""><td></td><td>all</td><td></td><td></td>'
                 + ("" if one_annotator else "<td></td>") + f'{tcells}<td></td><td></td></tr>')
     th = "".join(f"<th>{esc(h)}</th>" for h in ["#", "document", "headline", "split",
                                                  *([] if one_annotator else ["annotator"]), *heads,
@@ -290,11 +291,9 @@ def write_site(docs: Sequence[Document], out_dir: str | os.PathLike,
     pages = {page_name(d.doc_id): render_document(d, lookup, layers, source=source,
                                                    index_href="index.html", schema=schema) for d in docs}
     pages["index.html"] = render_index(docs, lookup, source=source, splits=splits, schema=schema)
-    written = []
-    for name, text in pages.items():
-        write_atomic(out / name, text)
-        written.append(out / name)
-    return written
+    for name in pages:
+        child(out, name)  # a doc id never puts a page outside the folder
+    return write_files(out, pages)
 
 
 def find_document(docs: Sequence[Document], key: str) -> Document:

@@ -97,6 +97,10 @@ def load_submission(source: str | Path | Iterable[Mapping], *, task: str, split:
                 text = path.read_text(encoding="utf-8")
             except FileNotFoundError:
                 raise TahalufError(f"{path}: no such file") from None
+            except IsADirectoryError:
+                raise TahalufError(f"{path}: is a folder, not a JSON Lines file") from None
+            except OSError as e:
+                raise TahalufError(f"{path}: cannot read: {e.strerror or e}") from None
             except UnicodeDecodeError as e:
                 raise SubmissionRefused(f"{path}: refused", [Finding(
                     "malformed-file", f"file is not UTF-8 ({e.reason} at byte {e.start})", str(path),
