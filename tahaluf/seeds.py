@@ -23,7 +23,7 @@ from typing import Any
 from tahaluf.core import paths
 from tahaluf.core.errors import Finding, TahalufError
 from tahaluf.core.ids import child, id_finding
-from tahaluf.core.jsonio import read_json
+from tahaluf.core.jsonio import loads, read_json
 from tahaluf.core.model import Document
 
 
@@ -123,7 +123,12 @@ class MetadataIndex(Mapping):
         start, end = self._ranges[doc_id]
         with open(self.path, "rb") as fh:
             fh.seek(start)
-            return json.loads(fh.read(end - start).decode("utf-8"))
+            raw = fh.read(end - start).decode("utf-8")
+        try:  # the one strict parser and the record checks of load_metadata
+            rec = loads(raw, f"{self.path} doc={doc_id}")
+        except TahalufError as e:
+            raise TahalufError(f"{self.path}: cannot read the seeds metadata", e.findings) from None
+        return metadata_records({"documents": [rec]}, self.path)[doc_id]
 
     def __contains__(self, doc_id: object) -> bool:
         return doc_id in self._ranges
@@ -148,9 +153,13 @@ def metadata_index(seeds_dir: Path | None = None) -> MetadataIndex:
 @lru_cache(maxsize=8)
 def _index_metadata(path: str, size: int, mtime_ns: int) -> MetadataIndex:
     try:
-        return MetadataIndex(path, _record_ranges(path))
+        ranges = _record_ranges(path)
     except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
         raise TahalufError(f"{path}: cannot read the seeds metadata: {e}") from e
+    bad = [f for doc_id in ranges if (f := id_finding("doc_id", doc_id, path)) is not None]
+    if bad:
+        raise TahalufError(f"{path}: cannot read the seeds metadata", bad)
+    return MetadataIndex(path, ranges)
 
 
 def _record_ranges(path: str, block: int = 1 << 20) -> dict[str, tuple[int, int]]:

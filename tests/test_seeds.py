@@ -61,3 +61,22 @@ def test_boilerplate_ranges(corpus):
     by_id = {d.doc_id: d for d in corpus}
     b = seeds.boilerplate_ranges(by_id["003_1b54266d52eedbe4"])
     assert "Privacy Policy" in by_id["003_1b54266d52eedbe4"].text[b[0][0]:b[0][1]]
+
+
+def test_the_streaming_metadata_index_checks_like_load_metadata(tmp_path):
+    """The byte-range index (streaming build) refuses what load_metadata refuses: an unsafe
+    doc id when indexed, a duplicate key when a record is read."""
+    import pytest
+
+    from tahaluf.core.errors import TahalufError
+    from tahaluf.seeds import metadata_index
+    (tmp_path / "metadata.json").write_text('{"documents": [{"doc_id": "../../escaped", "sha256": "x"}]}',
+                                            encoding="utf-8")
+    with pytest.raises(TahalufError) as e:
+        metadata_index(tmp_path)
+    assert [f.id for f in e.value.findings] == ["unsafe-id"]
+    (tmp_path / "metadata.json").write_text('{"documents": [{"doc_id": "000_ok", "sha256": "a", "sha256": "b"}]}',
+                                            encoding="utf-8")
+    with pytest.raises(TahalufError) as e:
+        metadata_index(tmp_path)["000_ok"]
+    assert [f.id for f in e.value.findings] == ["duplicate-key"]
