@@ -30,10 +30,10 @@ from typing import Mapping
 from tahaluf import seeds
 from tahaluf.core import paths
 from tahaluf.core.errors import Finding, TahalufError, did_you_mean
-from tahaluf.core.jsonio import read_json
 from tahaluf.core.model import Document, Span, Speaker
 from tahaluf.core.schema import PROCLITICS, SCHEMA, Schema
 from tahaluf.core.speakers import read_registry
+from tahaluf.formats.labelstudio import read_tasks, tasks_to_documents
 
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _PROCLITIC_PREFIX = re.compile("[وف]?[بلك]?")
@@ -159,11 +159,9 @@ def validate_export(path: str | Path, bases: Mapping[str, Document], *, schema: 
                     speakers: Mapping[str, Speaker] | None = None,
                     single_annotator: bool = True) -> tuple[list[Document], list[Finding]]:
     """Read a Label Studio export and run every check on its documents."""
-    from tahaluf.formats.labelstudio import tasks_to_documents
-    try:
-        tasks = read_json(path)
-    except TahalufError as e:
-        return [], list(e.findings) or [Finding("malformed-file", str(e), str(path), expected="a readable file")]
+    tasks, found = read_tasks(path)
+    if found:
+        return [], found
     try:
         docs, found = tasks_to_documents(tasks, bases, schema=schema, location=str(path),
                                          single_annotator=single_annotator)

@@ -418,9 +418,15 @@ def tasks_to_documents(tasks: Any, bases: Mapping[str, Document], *, schema: Sch
 def read_export(path: str | Path, bases: Mapping[str, Document], *, schema: Schema = SCHEMA,
                 single_annotator: bool = False) -> tuple[list[Document], list[Finding]]:
     """Read a Label Studio JSON export file (see :func:`tasks_to_documents`)."""
-    p = Path(path)
+    tasks, found = read_tasks(path)
+    if found:
+        return [], found
+    return tasks_to_documents(tasks, bases, schema=schema, location=str(path), single_annotator=single_annotator)
+
+
+def read_tasks(path: str | Path) -> tuple[Any, list[Finding]]:
+    """The parsed JSON of an export file, or ``None`` and the findings that refuse it."""
     try:
-        tasks = read_json(p)
+        return read_json(path), []
     except TahalufError as e:
-        return [], list(e.findings) or [Finding("malformed-file", str(e), str(p), expected="a readable file")]
-    return tasks_to_documents(tasks, bases, schema=schema, location=str(p), single_annotator=single_annotator)
+        return None, list(e.findings) or [Finding("malformed-file", str(e), str(path), expected="a readable file")]

@@ -60,7 +60,7 @@ def reference(data: str | Path | None = None, *, schema: Schema = SCHEMA) -> Ref
 
 
 def _card_hashes(card: str) -> tuple[str, str, str]:
-    full = re.search(r"\*\*Data (?:files )?hash:\*\*.*?full: `([0-9a-f]{64})`", card)
+    full = re.search(r"\*\*Data files hash:\*\*.*?full: `([0-9a-f]{64})`", card)
     docs = re.search(r"\*\*Documents hash:\*\* `([0-9a-f]{12})`", card)
     source = re.search(r"\*\*Built by:\*\*.*?annotation pass `(\w+)`", card)
     if not (full and docs):
