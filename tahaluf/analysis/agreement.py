@@ -92,6 +92,7 @@ from tahaluf.core.errors import TahalufError, did_you_mean
 from tahaluf.core.metrics import PRF, rnd
 from tahaluf.core.model import Document, Quote, Span, Speaker
 from tahaluf.core.schema import SCHEMA, Schema
+from tahaluf.core.signatures import report_signature
 from tahaluf.core.version import __version__
 
 #: Wojood's reported token-level Cohen's kappa (Jarrar et al., 2022), for comparison.
@@ -405,4 +406,4 @@ def signature(a_hash: str, b_hash: str, speakers_hash: str) -> dict:
     fields as ``key:value`` joined by ``|`` (see the module docstring)."""
     fields = (("task", "agreement"), ("a", a_hash), ("b", b_hash), ("speakers", speakers_hash),
               ("match", MATCH_RULE), ("tok", TOKENIZATION), ("version", __version__))
-    return {**dict(fields), "string": "|".join(f"{k}:{v}" for k, v in fields)}
+    return report_signature(fields)

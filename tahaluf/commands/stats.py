@@ -11,7 +11,7 @@ import argparse
 import json
 
 from tahaluf.cli import EXIT_OK, command
-from tahaluf.core.signatures import documents_hash
+from tahaluf.core.signatures import documents_hash, report_signature
 from tahaluf.corpus import SOURCES as corpus_sources
 
 SOURCES = tuple(s for s in corpus_sources if s != "current")
@@ -33,8 +33,8 @@ def run(args: argparse.Namespace) -> int:
 
     docs, source = corpus.load_source(args.source)
     st = corpus_stats(docs, load_speakers())
-    sig = {"task": "stats", "source": source, "data": documents_hash(docs), "version": __version__}
-    sig["string"] = "|".join(f"{k}:{v}" for k, v in sig.items())
+    sig = report_signature((("task", "stats"), ("source", source), ("data", documents_hash(docs)),
+                            ("version", __version__)))
     if args.json:
         print(json.dumps({"signature": sig, **st}, ensure_ascii=False, indent=1))
         return EXIT_OK
