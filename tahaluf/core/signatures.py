@@ -76,9 +76,10 @@ class Documents(list):
 def documents_hash(docs: Iterable) -> str:
     """sha256 (12 hex digits) of the canonical JSON of annotated documents
     (a list of them; :class:`DocumentsHasher` hashes them one by one; a
-    :class:`Documents` list gives the hash it carries)."""
-    if isinstance(docs, Documents) and docs.known_hash():
-        return docs.known_hash()
+    :class:`Documents` list, or any sequence with a ``known_hash()``, gives the hash it carries)."""
+    known = getattr(docs, "known_hash", None)  # a Documents list, or the reference cache's StoredDocuments
+    if known is not None and known():
+        return known()
     h = DocumentsHasher()
     for d in docs:
         h.add(d)
