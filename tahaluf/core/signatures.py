@@ -90,8 +90,12 @@ def file_sums(folder: Path, pattern: str) -> list[tuple[str, str, int]]:
     """``(sha256, path relative to folder, size)`` of the files matching ``pattern``, in path order."""
     out = []
     for p in sorted(folder.glob(pattern)):
-        b = p.read_bytes()
-        out.append((hashlib.sha256(b).hexdigest(), p.relative_to(folder).as_posix(), len(b)))
+        h, size = hashlib.sha256(), 0
+        with open(p, "rb") as fh:  # in blocks: a data file can be larger than memory should hold
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+                size += len(block)
+        out.append((h.hexdigest(), p.relative_to(folder).as_posix(), size))
     return out
 
 
