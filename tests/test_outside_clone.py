@@ -4,8 +4,9 @@ The package is installed (``pip install --no-deps --no-build-isolation``, not
 editable) into a fresh virtualenv that sees the shared environment's
 dependencies through a ``.pth`` line; no ``PYTHONPATH``, no clone: the only
 corpus is the dataset folder given by ``$TAHALUF_DATA``. The loop of the
-README runs there: row-shaped predictions, evaluate, submit, leaderboard,
-compare. The quotation part reads the dataset with ``datasets.load_dataset``
+README runs there (its Python block, run by the virtualenv's interpreter:
+``load_dataset``, train, row-shaped predictions), then evaluate, submit,
+leaderboard, compare. The quotation part reads the dataset with ``datasets.load_dataset``
 only: the texts from the ``documents`` config, the speaker ids from the
 ``speakers`` config (most test speakers are never quoted in train, so the
 registry is the only place a system outside the clone can learn their ids).
@@ -15,11 +16,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import sysconfig
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -84,12 +85,15 @@ def test_non_editable_install_scores_from_an_empty_folder(venv):
     r = run("evaluate", "x.jsonl", "--task", "stance", data=False)
     assert r.returncode == 1 and "pass --data DIR" in r.stderr and "Traceback" not in r.stderr
 
-    rows = [json.loads(x) for x in (ROOT / "dataset" / "data" / "stance" / "train.jsonl").read_text().splitlines()]
-    majority = {t: Counter(r["label"] for r in rows if r["target"] == t).most_common(1)[0][0]
-                for t in {r["target"] for r in rows}}
-    test = [json.loads(x) for x in (ROOT / "dataset" / "data" / "stance" / "test.jsonl").read_text().splitlines()]
-    (work / "pred.jsonl").write_text("".join(json.dumps({"id": r["id"], "label": majority[r["target"]]}) + "\n"
-                                             for r in test))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")  # the README's loop: load_dataset, train, predict
+    code = re.search(r"```python\n(.*?)```", readme[readme.index("**The whole loop**"):], re.S).group(1)
+    assert "load_dataset(" in code
+    code = code.replace("/abs/path/to/tahaluf/dataset", str(ROOT / "dataset"))
+    hf = {"HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "HF_HOME": str(base / "hf-stance")}
+    r = subprocess.run([str(env_dir / "bin" / "python"), "-c", code], capture_output=True, text=True,
+                       env={**env, **hf}, cwd=work, timeout=600, check=False)
+    assert r.returncode == 0, r.stderr[-3000:]
+    (work / "stance-test.jsonl").rename(work / "pred.jsonl")
     r = run("evaluate", "pred.jsonl", "--task", "stance", "--split", "test")
     assert r.returncode == 0, r.stderr
     assert "|ref:gold|data:" in r.stdout and "warning: the intervals rest on 2 article(s)" in r.stdout
