@@ -377,10 +377,23 @@ def test_a_dataset_reference_knows_every_registry_speaker_and_alias(tmp_path):
     assert "not in the speaker registry (the ids and aliases of the dataset's `speakers` config)" in r.stderr
     copy = tmp_path / "old-build"
     shutil.copytree(ROOT / "dataset", copy)
+    rows = (copy / REGISTRY_FILE).read_bytes().splitlines(keepends=True)
     (copy / REGISTRY_FILE).unlink()  # as a build made before the config existed: its card hashes what is left
-    card = copy / "README.md"
-    from tahaluf.core.signatures import data_files_hash
-    old = data_files_hash(ROOT / "dataset", "data/*/*.jsonl", full=True)
-    card.write_text(card.read_text().replace(old, data_files_hash(copy, "data/*/*.jsonl", full=True)))
+    _refit_card_hash(copy)
     with pytest.raises(TahalufError, match="no speakers config .*use a current build"):
         from_dataset(copy)
+    (copy / REGISTRY_FILE).write_bytes(b"".join(rows + rows[:1]))  # one entry twice
+    _refit_card_hash(copy)
+    with pytest.raises(TahalufError, match="not a valid speaker registry") as e:
+        from_dataset(copy)
+    assert [f.id for f in e.value.findings] == ["duplicate-id"]
+
+
+def _refit_card_hash(folder: Path) -> None:
+    """Make a changed dataset folder's card record its data files hash, as a build of those files would."""
+    import re
+    from tahaluf.core.signatures import data_files_hash
+    card = folder / "README.md"
+    text = card.read_text(encoding="utf-8")
+    old = re.search(r"full: `([0-9a-f]{64})`", text).group(1)
+    card.write_text(text.replace(old, data_files_hash(folder, full=True)), encoding="utf-8")

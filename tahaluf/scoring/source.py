@@ -11,8 +11,9 @@
    card records, so a score made from the dataset carries the same
    signature as one made in the clone. The speaker registry is the
    dataset's ``speakers`` config (every entry, with its aliases: the same
-   registry as the clone's ``annotation/speakers.json``); a folder without it
-   was built before the config existed and is refused.
+   registry as the clone's ``annotation/speakers.json``, checked by the same
+   :func:`tahaluf.core.speakers.check_registry`); a folder without it was
+   built before the config existed and is refused.
 2. a clone of the repository (``$TAHALUF_ROOT`` or the folder above the
    package): the gold (:func:`tahaluf.corpus.source_documents`).
 3. neither: a :class:`~tahaluf.core.errors.TahalufError` saying what to do.
@@ -29,6 +30,7 @@ from tahaluf.core import paths
 from tahaluf.core.errors import TahalufError
 from tahaluf.core.jsonio import read_jsonl
 from tahaluf.core.model import Document, Quote, Span, Speaker
+from tahaluf.core.speakers import check_registry
 from tahaluf.core.schema import SCHEMA, Schema
 from tahaluf.core.signatures import data_files_hash, documents_hash
 
@@ -91,7 +93,9 @@ def from_dataset(folder: Path, *, schema: Schema = SCHEMA) -> Reference:
                            "registry was part of the dataset; use a current build (`tahaluf build`)")
     docs = sorted((_document(r, schema) for p in sorted((folder / "data" / "documents").glob("*.jsonl"))
                    for r in read_jsonl(p)), key=lambda d: d.doc_id)
-    speakers = {sp.speaker_id: sp for sp in map(Speaker.from_dict, read_jsonl(registry))}
+    speakers, found = check_registry(read_jsonl(registry), str(registry))
+    if found:
+        raise TahalufError(f"{registry}: the speakers config is not a valid speaker registry", found)
     return Reference(docs, source, docs_hash, speakers)
 
 
