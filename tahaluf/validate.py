@@ -201,7 +201,7 @@ def validate_corpus(*, seeds_dir: Path | None = None, gold_dir: Path | None = No
     """
     notes: list[str] = []
     found = seeds.seed_findings(seeds_dir)
-    bases = {d.doc_id: d for d in seeds.load_corpus(seeds_dir)}
+    bases = seeds.Articles(seeds_dir)  # each article read when a file asks for it, none held
     notes.append(f"seeds: {len(bases)} articles, sha256 checked")
     speakers, f = load_speakers(speakers_path)
     found += f
@@ -218,8 +218,8 @@ def validate_corpus(*, seeds_dir: Path | None = None, gold_dir: Path | None = No
             for d in docs:
                 per_doc[d.doc_id] = per_doc.get(d.doc_id, 0) + 1
         pending = []
-        for doc_id, base in bases.items():
-            if doc_id not in per_doc and base.metadata.get("annotation") == seeds.PENDING:
+        for doc_id in bases:
+            if doc_id not in per_doc and bases[doc_id].metadata.get("annotation") == seeds.PENDING:
                 pending.append(doc_id)  # added by `tahaluf add-article`, not annotated yet
             elif per_doc.get(doc_id, 0) != 1:
                 found.append(Finding("missing-document" if doc_id not in per_doc else "duplicate-id",
