@@ -14,20 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
 import secrets
-import shutil
-import signal
 import subprocess
 import sys
-import threading
-import time
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from live_studio import _listening_address, serve
 
 from tahaluf import corpus, studio
 from tahaluf.analysis.diff import Change, diff_documents
@@ -47,94 +40,9 @@ EXT = SCHEMA.extended(stance_targets=(StanceTarget(
     required=False),))
 
 
-@dataclass
-class Live:
-    url: str
-    env: dict
-    root: Path
-    data: Path
-    output: list
-    ls: object
-
-    def cli(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "tahaluf", "studio", *args], capture_output=True,
-                              text=True, env=self.env, cwd=cwd or self.root, timeout=300, check=False)
-
-
-def _copy_tree(tmp: Path) -> Path:
-    root = tmp / "repo"
-    shutil.copytree(ROOT / "seeds", root / "seeds")
-    shutil.copytree(ROOT / "annotation", root / "annotation")
-    return root
-
-
-def _listening_address(port: int) -> str | None:
-    """The local address a socket listens on for ``port``, from /proc/net/tcp (no traffic sent)."""
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        cols = line.split()
-        addr, p = cols[1].split(":")
-        if int(p, 16) == port and cols[3] == "0A":
-            return ".".join(str(int(addr[i:i + 2], 16)) for i in (6, 4, 2, 0))
-    return None
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    t0 = time.monotonic()
-    try:
-        venv = studio.install(log=lambda m: print(m, flush=True))
-    except Exception as e:  # noqa: BLE001 - any failure is the reason the live test fails
-        pytest.fail(f"could not install Label Studio {studio.LS_VERSION}: {e}", pytrace=False)
-    print(f"Label Studio ready in {venv} after {time.monotonic() - t0:.0f} s")
-    tmp = tmp_path_factory.mktemp("live")
-    root = _copy_tree(tmp)
-    data = tmp / "ls-data"
-    port = studio.free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TAHALUF_")}
-    env.update(TAHALUF_LS_TOKEN=TOKEN, TAHALUF_LS_PASSWORD=PASSWORD, TAHALUF_LS_URL=url, TAHALUF_ROOT=str(root))
-    proc = subprocess.Popen([sys.executable, "-m", "tahaluf", "studio", "serve", "--port", str(port),
-                             "--data-dir", str(data), "--venv", str(venv), "--timeout", "200"],
-                            env=env, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
-    output: list[str] = []
-    reader = threading.Thread(target=lambda: output.extend(iter(proc.stdout.readline, "")), daemon=True)
-    reader.start()
-    try:
-        t1 = time.monotonic()
-        while not any("is up at" in ln for ln in output):
-            if proc.poll() is not None or time.monotonic() - t1 > 230:
-                reader.join(5)
-                pytest.fail("`tahaluf studio serve` did not bring Label Studio up "
-                            f"(exit {proc.poll()}):\n{''.join(output)[-4000:]}", pytrace=False)
-            time.sleep(0.5)
-        print(f"Label Studio up after {time.monotonic() - t1:.0f} s")
-        yield Live(url, env, root, data, output, studio.client(url, TOKEN))
-    finally:
-        _stop(proc, data, url)
-
-
-def _stop(proc: subprocess.Popen, data: Path, url: str) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)  # `serve` stops Label Studio, then exits
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-    pidfile = data / "label-studio.pid"
-    if pidfile.exists():  # serve did not clean up: end the server it started, by its id
-        pid = int(pidfile.read_text())
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        raise AssertionError(f"`tahaluf studio serve` left Label Studio (pid {pid}) running; killed it")
-    try:
-        studio.http_get(f"{url}/health", timeout=2)
-    except OSError:
-        return
-    raise AssertionError(f"Label Studio still answers at {url} after `serve` stopped")
+    yield from serve(tmp_path_factory, TOKEN, PASSWORD)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,9 @@ Push (:func:`push`)
     work nobody has pulled (:func:`unpulled_work`) unless ``force``. The
     config and instructions of an existing project are updated in place
     (tasks and annotations stay); ``blank`` tasks hold the text only, for
-    blind annotation, and pending articles always go in blank. Annotators
+    blind annotation, and pending articles always go in blank. ``update``
+    leaves the tasks of an existing project alone and adds tasks only for the
+    articles it lacks (after ``schema add-target`` or ``add-article``). Annotators
     become Label Studio users as :mod:`tahaluf.studio.users` describes.
 
 Pull (:func:`pull`)
@@ -145,7 +147,7 @@ class PushReport:
 
 def push(ls, sources: Sequence[Sequence[Document]], *, title: str = DEFAULT_PROJECT, schema: Schema = SCHEMA,
          model_version: str | None = None, ground_truth: bool = False, replace: bool = False,
-         force: bool = False, blank: bool = False, per_task: int | None = None,
+         force: bool = False, blank: bool = False, per_task: int | None = None, update: bool = False,
          log: Log = quiet) -> PushReport:
     """Push annotated documents; one task per article (see the module docstring).
 
@@ -157,7 +159,12 @@ def push(ls, sources: Sequence[Sequence[Document]], *, title: str = DEFAULT_PROJ
     Articles added with ``tahaluf add-article`` and not annotated yet always
     go in as blank tasks. ``replace`` refuses while the tasks it would delete
     hold work that differs from what is pushed (unpulled work) unless ``force``.
+    ``update`` changes an existing project in place: its config and
+    instructions, and tasks only for the articles it lacks; every task,
+    annotation and prediction it holds stays as it is.
     """
+    if update and replace:
+        raise TahalufError("--update keeps every task and --replace deletes some: choose one")
     if model_version is not None and len(sources) != 1:
         raise TahalufError("predictions come from one source at a time")
     position = {doc_id: i for i, doc_id in enumerate(seeds.doc_ids())}
@@ -195,6 +202,9 @@ def push(ls, sources: Sequence[Sequence[Document]], *, title: str = DEFAULT_PROJ
         existing = [(t.id, (t.data or {}).get("doc_id")) for t in _tasks(ls, project.id)]
         have = {did for _, did in existing}
         pending = [d for d in pending if d.doc_id not in have]  # blank tasks already there stay as they are
+        if update:  # articles that have a task keep it, with its work
+            per_doc = {k: v for k, v in per_doc.items() if k not in have}
+            docs = [d for d in docs if d.doc_id in per_doc]
         clash = [(tid, did) for tid, did in existing if did in per_doc]
         if clash and replace and not force:
             kept = unpulled_work(ls, project.id, per_doc, schema)
@@ -204,7 +214,8 @@ def push(ls, sources: Sequence[Sequence[Document]], *, title: str = DEFAULT_PROJ
         if clash and not replace:
             raise TahalufError(f"project {title!r} already has tasks for {len(clash)} of these articles "
                                f"({', '.join(sorted({str(d) for _, d in clash}))}). Pull them first if they hold "
-                               f"work, then push with --replace to delete those tasks and import afresh.")
+                               f"work, then push with --replace to delete those tasks and import afresh; or push with --update "
+                               f"to keep every task and change only the config (and add tasks for new articles).")
     if created:
         with api_call(f"create the project {title!r}"):
             more = {} if per_task is None else {"maximum_annotations": per_task}
