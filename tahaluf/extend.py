@@ -48,7 +48,7 @@ from tahaluf.core.schema import (
 from tahaluf.formats.labelstudio import labeling_config
 
 #: the metadata value that marks an article added but not yet annotated
-PENDING = "pending"
+PENDING = seeds.PENDING
 
 
 def config_file() -> Path:

@@ -36,6 +36,11 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+#: the ``annotation`` value of a metadata record added by ``tahaluf add-article`` and not annotated
+#: yet; a pull of its annotation into the gold removes it (:mod:`tahaluf.studio.gold`)
+PENDING = "pending"
+
+
 def metadata_path(seeds_dir: Path | None = None) -> Path:
     return (seeds_dir or paths.seeds_dir()) / "metadata.json"
 

@@ -219,7 +219,7 @@ def validate_corpus(*, seeds_dir: Path | None = None, gold_dir: Path | None = No
                 per_doc[d.doc_id] = per_doc.get(d.doc_id, 0) + 1
         pending = []
         for doc_id, base in bases.items():
-            if doc_id not in per_doc and base.metadata.get("annotation") == "pending":
+            if doc_id not in per_doc and base.metadata.get("annotation") == seeds.PENDING:
                 pending.append(doc_id)  # added by `tahaluf add-article`, not annotated yet
             elif per_doc.get(doc_id, 0) != 1:
                 found.append(Finding("missing-document" if doc_id not in per_doc else "duplicate-id",

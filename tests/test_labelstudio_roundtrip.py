@@ -69,8 +69,12 @@ def test_config_validates_offline_with_label_interface():
     li = LabelInterface(CONFIG_FILE.read_text(encoding="utf-8"))
     li.validate()  # raises on a schema, name or toName problem
     names = {c.name for c in li.controls}
-    assert names == {"entity", "quote", "quote_type", "speaker_id", *SCHEMA.target_names,
+    assert names == {"entity", "quote", "quote_type", "speaker_id", "new_speaker", *SCHEMA.target_names,
                      *(f"doc_{t}" for t in SCHEMA.target_names)}
+    speakers = corpus.load_speakers()  # the speaker list is the registry: ids, then old ids (aliases)
+    assert li.get_control("speaker_id").labels == sorted(speakers) + [a for s in sorted(speakers)
+                                                                      for a in speakers[s].aliases]
+    assert li.get_control("new_speaker").tag == "TextArea"
     assert li.get_control("entity").labels == list(SCHEMA.entity_labels)
     assert li.get_control("quote").labels == ["QUOTE", "CUE", "SOURCE"]
     for t in SCHEMA.target_names:
@@ -390,7 +394,7 @@ def test_findings_name_the_label_studio_task_region_and_offsets(tmp_path):
     ent["id"], ent["value"]["labels"] = "Xy12ab", ["PERSON"]
     q = doc.quotes[0]
     spk = next(r for r in res if r["id"] == q.quote_id and r["from_name"] == "speaker_id")
-    spk["value"]["text"] = ["no-such-speaker"]
+    spk["value"]["choices"] = ["no-such-speaker"]
     path = tmp_path / "export.json"
     path.write_text(_dumps([task]), encoding="utf-8")
     bases = {d.doc_id: d for d in load_corpus()}

@@ -5,7 +5,9 @@ Sub-commands (see :mod:`tahaluf.studio` for what each does and why)::
     tahaluf studio install   make <repo>/.cache/label-studio-venv (label-studio==1.23.2)
     tahaluf studio serve     start Label Studio on 127.0.0.1; prints the URL, never the token
     tahaluf studio push      create/update the project, import the articles with their annotation
-    tahaluf studio pull      export, validate, diff against the gold, write annotation/gold/ (or --out)
+    tahaluf studio pull      export, validate, diff against the gold, write annotation/gold/ (or --out);
+                             into the gold also new speakers (annotation/speakers.json, the config) and
+                             pending articles un-marked (seeds/metadata.json)
     tahaluf studio config    print or write the labeling config (annotation/labeling_config.xml)
     tahaluf studio add-user  an annotator account that can log in (checked), idempotent
 
@@ -236,6 +238,7 @@ def _project(args: argparse.Namespace):
 def _pull(args: argparse.Namespace) -> int:
     from tahaluf import corpus, studio
     from tahaluf.analysis.diff import diff_documents
+    from tahaluf.studio.gold import gold_extras
     schema = SCHEMA  # annotation/schema.json: a pulled target it lacks is refused (`tahaluf schema add-target`)
     token = studio.token_from_env()
     url = (args.url or studio.url_from_env()).rstrip("/")
@@ -266,8 +269,14 @@ def _pull(args: argparse.Namespace) -> int:
         report["diff"].append({"doc_id": d.doc_id, "annotator": d.annotator,
                                "changes": [c.to_dict() for c in changes], "lines": [str(c) for c in changes]})
 
+    into_gold = Path(out_dir).resolve() == paths.gold_dir().resolve()
+    extra, done = {}, []
+    if not pulled.findings and into_gold:  # the registry, the config and pending marks go with the gold
+        extra, done = gold_extras(pulled.docs, pulled.new_speakers, schema=schema)
+    report["new_speakers"] = [{**s.to_dict(), "registered": into_gold} for s in pulled.new_speakers.values()]
+    report["no_longer_pending"] = done
     if not pulled.findings and not args.dry_run:
-        written, same = studio.write_outputs(plan, schema=schema)
+        written, same = studio.write_outputs(plan, schema=schema, extra=extra)
         report["written"] = [str(p) for p in written]
         report["unchanged"] = [str(p) for p in same]
 
@@ -283,6 +292,12 @@ def _pull(args: argparse.Namespace) -> int:
                   f"== {item['doc_id']} [{item['annotator']}]: no change")
             for line in item["lines"]:
                 print(f"   {line}")
+        for sp in pulled.new_speakers.values():
+            names = " / ".join(x for x in (sp.name_en, *sp.spellings) if x)
+            print(f"new speaker {sp.speaker_id}: {names}" + ("" if into_gold else
+                  " (added to annotation/speakers.json only by a pull into the gold)"))
+        if done:
+            print(f"no longer pending (annotation pulled into the gold): {', '.join(done)}")
         for f in pulled.findings:
             print(f)
         if pulled.findings:

@@ -95,12 +95,17 @@ def read_registry(path: str | Path) -> tuple[dict[str, Speaker], list[Finding]]:
         data = read_json(p)
     except TahalufError as e:
         return {}, list(e.findings) or [Finding("malformed-file", f"cannot read the speaker registry: {e}", str(p))]
+    return check_registry(data, str(p))
+
+
+def check_registry(data: object, where: str) -> tuple[dict[str, Speaker], list[Finding]]:
+    """The registry in ``data`` (the JSON of ``annotation/speakers.json``) and its findings."""
     if not isinstance(data, list):
-        return {}, [Finding("wrong-type", "the speaker registry is not a list of records", str(p),
+        return {}, [Finding("wrong-type", "the speaker registry is not a list of records", where,
                             got=type(data).__name__, expected="list")]
     recs, found = [], []
     for i, d in enumerate(data):
-        bad = _record_finding(d, f"{p} speaker={i}")
+        bad = _record_finding(d, f"{where} speaker={i}")
         if bad is not None:
             found.append(bad)
         else:
@@ -108,8 +113,8 @@ def read_registry(path: str | Path) -> tuple[dict[str, Speaker], list[Finding]]:
     out: dict[str, Speaker] = {}
     for s in recs:
         if s.speaker_id in out:
-            found.append(Finding("duplicate-id", "two registry entries share an id", str(p), got=s.speaker_id))
+            found.append(Finding("duplicate-id", "two registry entries share an id", where, got=s.speaker_id))
         out[s.speaker_id] = s
     for a, owner, what in _conflicts(out)[1]:
-        found.append(Finding("duplicate-id", f"alias of {owner!r} is already {what}", str(p), got=a))
+        found.append(Finding("duplicate-id", f"alias of {owner!r} is already {what}", where, got=a))
     return out, found

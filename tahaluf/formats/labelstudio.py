@@ -10,9 +10,13 @@ Result layout (one project, all three layers; see :func:`labeling_config`):
 
 * ``from_name="entity"``, ``type="labels"``: an entity region.
 * ``from_name="quote"``, ``type="labels"``: a QUOTE, CUE or SOURCE region.
-* per-region results share the id of their QUOTE region: ``quote_type`` and
-  every stance target (``stance_t1`` ...) as ``choices``; ``speaker_id`` as
-  ``textarea`` (its ``value.text`` is a list of strings).
+* per-region results share the id of their QUOTE region: ``quote_type``,
+  every stance target (``stance_t1`` ...) and ``speaker_id`` (a registry id)
+  as ``choices``. A ``speaker_id`` of type ``textarea`` (``value.text``, a
+  list of one string: projects made before the speaker list, API users) is
+  read the same way. ``new_speaker`` (``textarea``) is a speaker not in the
+  registry (:mod:`tahaluf.formats.labelstudio_speakers`): its id becomes the
+  quotation's ``speaker_id``.
 * ``type="relation"`` with ``labels`` ``["said"]`` (SOURCE -> QUOTE) or
   ``["cue_of"]`` (CUE -> QUOTE).
 * ``from_name="doc_<target>"``, ``type="choices"`` with no offsets: the
@@ -52,6 +56,7 @@ from tahaluf.formats.labelconfig import (  # noqa: F401 - re-exported: the forma
     ENTITY_FROM,
     GUIDELINES,
     INSTRUCTIONS_SUMMARY,
+    NEW_SPEAKER_FROM,
     QUOTE_FROM,
     QUOTE_TYPE_FROM,
     SPEAKER_FROM,
@@ -62,6 +67,7 @@ from tahaluf.formats.labelconfig import (  # noqa: F401 - re-exported: the forma
     target_label,
 )
 from tahaluf.formats.labelstudio_checks import annotator_finding, relation_shape, result_shape, type_name, wrong
+from tahaluf.formats.labelstudio_speakers import new_speaker_id
 
 # -- canonical -> Label Studio ---------------------------------------------------
 
@@ -116,7 +122,7 @@ def to_result(doc: Document) -> list[dict]:
         for target, label in q.stance.items():
             res.append(_attr(q.quote_id, target, q.span, "choices", [label]))
         if q.speaker_id is not None:
-            res.append(_attr(q.quote_id, SPEAKER_FROM, q.span, "textarea", [q.speaker_id]))
+            res.append(_attr(q.quote_id, SPEAKER_FROM, q.span, "choices", [q.speaker_id]))
         if q.cue is not None:
             relations.append((shared_region("c", q.cue), q.quote_id, RELATION_CUE_OF))
         if q.source is not None:
@@ -193,7 +199,7 @@ def result_to_document(result: list[Mapping[str, Any]], base: Document, *, schem
     attrs: dict[str, dict[str, tuple[int, Any]]] = {}
     relations: list[tuple[int, Mapping[str, Any]]] = []
     doc_stance: dict[str, str] = {}
-    per_region_names = {QUOTE_TYPE_FROM, SPEAKER_FROM, *schema.target_names}
+    per_region_names = {QUOTE_TYPE_FROM, SPEAKER_FROM, NEW_SPEAKER_FROM, *schema.target_names}
     doc_names = {doc_stance_name(t): t for t in schema.target_names}
 
     for i, r in enumerate(result):
@@ -239,8 +245,8 @@ def result_to_document(result: list[Mapping[str, Any]], base: Document, *, schem
                 continue
             regions[rid] = _Region(rid, name, span, i)
         elif name in per_region_names:
-            key = "text" if name == SPEAKER_FROM else "choices"
-            vals = value.get(key)
+            textarea = name == NEW_SPEAKER_FROM or (name == SPEAKER_FROM and "choices" not in value)
+            vals = value.get("text" if textarea else "choices")
             if not isinstance(vals, list) or len(vals) != 1 or not isinstance(vals[0], str):
                 found.append(Finding("malformed-file", f"{name} must hold exactly one value in a list",
                                      where, got=vals, expected="[one string]"))
@@ -320,11 +326,12 @@ def result_to_document(result: list[Mapping[str, Any]], base: Document, *, schem
         elif lab == QUOTE_LABEL:
             # attribute values are checked by tahaluf.validate.document_findings
             a = attrs.get(reg.rid, {})
-            stance = {t: v for t, (_, v) in a.items() if t not in (QUOTE_TYPE_FROM, SPEAKER_FROM)}
+            stance = {t: v for t, (_, v) in a.items() if t not in (QUOTE_TYPE_FROM, SPEAKER_FROM, NEW_SPEAKER_FROM)}
+            speaker = a.get(SPEAKER_FROM, (0, ""))[1] or new_speaker_id(a.get(NEW_SPEAKER_FROM, (0, ""))[1])
             cue = regions[cue_of[reg.rid]].span if reg.rid in cue_of else None
             src = regions[source_of[reg.rid]].span if reg.rid in source_of else None
-            quotes.append(Quote(reg.rid, reg.span, a.get(QUOTE_TYPE_FROM, (0, ""))[1],
-                                a.get(SPEAKER_FROM, (0, ""))[1] or None, cue, src, stance))
+            quotes.append(Quote(reg.rid, reg.span, a.get(QUOTE_TYPE_FROM, (0, ""))[1], speaker or None,
+                                cue, src, stance))
     doc = Document(base.doc_id, text, base.metadata, tuple(entities), tuple(quotes), doc_stance, annotator)
     return doc, found
 

@@ -19,7 +19,14 @@ from tahaluf.core.errors import Finding
 from tahaluf.core.ids import id_finding
 from tahaluf.core.jsonio import short
 from tahaluf.core.schema import Schema
-from tahaluf.formats.labelconfig import ENTITY_FROM, QUOTE_FROM, QUOTE_TYPE_FROM, SPEAKER_FROM, TO_NAME  # noqa: F401
+from tahaluf.formats.labelconfig import (  # noqa: F401
+    ENTITY_FROM,
+    NEW_SPEAKER_FROM,
+    QUOTE_FROM,
+    QUOTE_TYPE_FROM,
+    SPEAKER_FROM,
+    TO_NAME,
+)
 
 
 
@@ -61,19 +68,20 @@ def result_shape(r: Mapping[str, Any], where: str, schema: Schema) -> list[Findi
         return [wrong("from_name", where, name, "a string")]
     if not isinstance(value, Mapping):
         return [wrong("value", where, value, "an object")]
-    if name in (ENTITY_FROM, QUOTE_FROM) or name in schema.target_names or name in (QUOTE_TYPE_FROM,
-                                                                                    SPEAKER_FROM):
+    per_region = name in schema.target_names or name in (QUOTE_TYPE_FROM, SPEAKER_FROM, NEW_SPEAKER_FROM)
+    if name in (ENTITY_FROM, QUOTE_FROM) or per_region:
         bad = id_finding("quote_id", rid, where)  # region ids become quote ids
         if bad is not None:
             return [bad]
     if r.get("to_name") is not None and r.get("to_name") != TO_NAME:
         out.append(Finding("unknown-from-name", "result points at a control that is not the text", where,
                            got=short(r.get("to_name")), expected=TO_NAME))
-    want = (_LABELS if name in (ENTITY_FROM, QUOTE_FROM) else _TEXTAREA if name == SPEAKER_FROM
+    want = (_LABELS if name in (ENTITY_FROM, QUOTE_FROM) else _TEXTAREA if name == NEW_SPEAKER_FROM
             else _CHOICES)
-    if r.get("type") is not None and r.get("type") != want and (
-            name in (ENTITY_FROM, QUOTE_FROM, QUOTE_TYPE_FROM, SPEAKER_FROM) or name in schema.target_names
-            or name.startswith("doc_")):
+    # speaker_id was a textarea before the speaker list: both are read
+    ok = (want, _TEXTAREA) if name == SPEAKER_FROM else (want,)
+    if r.get("type") is not None and r.get("type") not in ok and (
+            name in (ENTITY_FROM, QUOTE_FROM) or per_region or name.startswith("doc_")):
         out.append(Finding("wrong-type", f"a {name} result must be of type {want}", where,
                            got=short(r.get("type")), expected=want))
     if name in (ENTITY_FROM, QUOTE_FROM):
@@ -84,7 +92,7 @@ def result_shape(r: Mapping[str, Any], where: str, schema: Schema) -> list[Findi
             out.append(wrong("value.labels", where, value.get("labels"), "a list of one label"))
         if value.get("text") is not None and not isinstance(value["text"], str):
             out.append(wrong("value.text", where, value["text"], "a string"))
-    elif name in schema.target_names or name in (QUOTE_TYPE_FROM, SPEAKER_FROM):
+    elif per_region:
         for k in ("start", "end"):
             if value.get(k) is not None and not _offset(value[k]):
                 out.append(wrong(f"value.{k}", where, value[k], "an integer"))

@@ -11,6 +11,8 @@ users      annotator names <-> Label Studio users (stand-in users for names
            that are not e-mail addresses)
 sync       push (with the round-trip and interface checks and the labeling
            config update), pull, and writing pulled documents
+gold       what a pull into the gold writes with it: new speakers in the
+           registry, the regenerated config, pending articles un-marked
 accounts   annotator accounts that can log in (sign-up form with the invite
            token, checked by a real login), and browser-like web sessions
 =========  ====================================================================

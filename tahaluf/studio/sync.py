@@ -45,7 +45,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,7 @@ from tahaluf.core.jsonio import dumps
 from tahaluf.core.model import Document, Speaker
 from tahaluf.core.schema import SCHEMA, Schema
 from tahaluf.formats import labelstudio
+from tahaluf.formats.labelstudio_speakers import collect as collect_new_speakers
 from tahaluf.studio.install import Log, quiet
 from tahaluf.studio.server import api_call
 from tahaluf.studio.users import ensure_users, list_users, slug, with_annotators
@@ -177,7 +178,7 @@ def push(ls, sources: Sequence[Sequence[Document]], *, title: str = DEFAULT_PROJ
             per_doc.setdefault(d.doc_id, []).append(d)
     doc_ids = sorted(per_doc, key=lambda i: position.get(i, len(position)))  # corpus order, unknown ids last
     docs = [d for doc_id in doc_ids for d in per_doc[doc_id]]
-    pending = [d for d in seeds.load_corpus() if d.metadata.get("annotation") == "pending"
+    pending = [d for d in seeds.load_corpus() if d.metadata.get("annotation") == seeds.PENDING
                and d.doc_id not in per_doc]
     if blank:
         texts = {d.doc_id: d for d in docs}
@@ -308,6 +309,8 @@ class Pulled:
     findings: list[Finding]
     #: number of tasks read from the export
     tasks: int = 0
+    #: speakers entered on the page as new (:mod:`tahaluf.formats.labelstudio_speakers`), by id
+    new_speakers: dict[str, Speaker] = field(default_factory=dict)
 
 
 def export_tasks(ls, project_id: int) -> list[dict]:
@@ -337,13 +340,17 @@ def pull(ls, project: str | int = DEFAULT_PROJECT, *, schema: Schema = SCHEMA,
     bases = {d.doc_id: d for d in seeds.load_corpus(seeds_dir)}
     where = f"project={p.id}"
     docs, found = labelstudio.tasks_to_documents(tasks, bases, schema=schema, location=where)
+    new = collect_new_speakers(tasks, speakers or {}, location=where)
+    found += new.findings
+    if speakers is not None:  # the quotations of a new speaker validate against the grown registry
+        speakers = {**speakers, **new.entries}
     order = list(bases)
     docs.sort(key=lambda d: (order.index(d.doc_id), d.annotator or ""))
     tids = {t["data"].get("doc_id"): t.get("id") for t in tasks}
     for d in docs:
         found += document_findings(d, schema=schema, speakers=speakers,
                                    location=f"{where} task={tids.get(d.doc_id)} doc={d.doc_id} annotator={d.annotator}")
-    return Pulled(p.id, docs, found, len(tasks))
+    return Pulled(p.id, docs, found, len(tasks), new.entries)
 
 
 def plan_outputs(docs: Sequence[Document], out_dir: Path, *, by_annotator: bool | None = None) -> dict[Path, Document]:
@@ -379,10 +386,19 @@ def plan_outputs(docs: Sequence[Document], out_dir: Path, *, by_annotator: bool 
     return plan
 
 
-def write_outputs(plan: Mapping[Path, Document], *, schema: Schema = SCHEMA) -> tuple[list[Path], list[Path]]:
+def write_outputs(plan: Mapping[Path, Document], *, schema: Schema = SCHEMA,
+                  extra: Mapping[Path, str | bytes] | None = None) -> tuple[list[Path], list[Path]]:
     """Write each document as a one-task Label Studio file, atomically; a file
-    that already holds the same document is left as it is. Returns (written, unchanged)."""
-    written, same, new = [], [], {}
+    that already holds the same document is left as it is. ``extra`` files
+    (the registry, the config, the metadata a pull into the gold changes:
+    :func:`tahaluf.studio.gold.gold_extras`) go in the same all-or-nothing
+    write. Returns (written, unchanged)."""
+    written, same = [], []
+    new: dict[Path, str | bytes] = {}
+    for target, data in sorted((extra or {}).items()):
+        if not (target.exists() and target.read_bytes() == (data if isinstance(data, bytes) else data.encode("utf-8"))):
+            new[target] = data
+            written.append(target)
     for target, doc in sorted(plan.items()):
         if target.exists():
             base = Document(doc.doc_id, doc.text, doc.metadata)

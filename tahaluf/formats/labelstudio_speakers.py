@@ -1,0 +1,163 @@
+"""New speakers entered on the labelling page, turned into registry entries.
+
+A QUOTE whose speaker is not in the list (``speaker_id``, a ``<Choices
+layout="select">`` of :mod:`tahaluf.formats.labelconfig`) gets its speaker in
+the per-region text field ``new_speaker`` instead, one line::
+
+    id | English name | Arabic spelling(s), ; between them | role | affiliation
+
+Only the id and the English name are required (``kind`` is ``person``; an
+institution is marked by editing ``annotation/speakers.json`` after the pull).
+On a second quotation of the same new speaker the id alone is enough. The
+result in Label Studio's JSON is the textarea result of every per-region
+control::
+
+    {"id": "<QUOTE region id>", "from_name": "new_speaker", "to_name": "text", "type": "textarea",
+     "value": {"start": 12, "end": 40, "text": ["omar_x | Omar X | عمر اكس | spokesman | ministry"]}}
+
+The converter (:func:`tahaluf.formats.labelstudio.result_to_document`) makes
+the id the quotation's ``speaker_id``; :func:`collect` reads every new speaker
+of an export and checks it against the registry and the other new entries.
+Policy: an id that is already a registry id with the same English name is
+the same speaker (pulling a project twice adds nothing); every other clash
+refuses, with the task, annotation and region ids an annotator can find:
+
+===============================================================  ===============
+problem                                                          finding id
+===============================================================  ===============
+an id already in the registry (another name) or one of its       ``duplicate-id``
+aliases; one new id given twice with different names
+not ``id | name ...``; only an id, and no full entry anywhere;   ``malformed-file``
+a speaker from the list *and* a new speaker on one QUOTE
+an id that is not a safe speaker id                              ``unsafe-id``
+===============================================================  ===============
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tahaluf.core.errors import Finding
+from tahaluf.core.ids import id_finding
+from tahaluf.core.model import Speaker
+from tahaluf.core.speakers import alias_table
+from tahaluf.formats.labelconfig import NEW_SPEAKER_FORMAT, NEW_SPEAKER_FROM, SPEAKER_FROM
+
+#: the fields of a ``new_speaker`` line, in order (the first two required, unless only the id is given)
+FIELDS = ("speaker_id", "name_en", "spellings", "role", "affiliation")
+
+
+def new_speaker_id(text: str) -> str:
+    """The id of a ``new_speaker`` line (its first field)."""
+    return text.split("|", 1)[0].strip()
+
+
+def parse(text: str) -> tuple[Speaker | None, str]:
+    """A ``new_speaker`` line as a :class:`Speaker` (``name_en`` empty when only
+    the id is given), or ``None`` and what is wrong with it."""
+    parts = [p.strip() for p in text.split("|")]
+    if len(parts) > len(FIELDS):
+        return None, f"{len(parts)} fields where at most {len(FIELDS)} belong"
+    parts += [""] * (len(FIELDS) - len(parts))
+    sid, name, spellings, role, affiliation = parts
+    if not sid:
+        return None, "no id before the first |"
+    if "|" in text and not name:
+        return None, "no English name after the id"
+    return Speaker(sid, name, "person", tuple(s.strip() for s in spellings.replace("؛", ";").split(";")
+                                                if s.strip()), role, affiliation), ""
+
+
+@dataclass
+class NewSpeakers:
+    #: new registry entries, in the order first met
+    entries: dict[str, Speaker] = field(default_factory=dict)
+    #: where each was first given
+    where: dict[str, str] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _items(tasks: Any, location: str):
+    """(where, region id, new_speaker text, chosen speaker id) of every new
+    speaker in the export; malformed items are skipped (the converter reports them)."""
+    for ti, task in enumerate(tasks if isinstance(tasks, list) else []):
+        if not isinstance(task, Mapping):
+            continue
+        tid = task.get("id")
+        doc_id = (task.get("data") or {}).get("doc_id") if isinstance(task.get("data"), Mapping) else None
+        tloc = f"{location} task={tid if isinstance(tid, int) else f'[{ti}]'} doc={doc_id}"
+        for ai, ann in enumerate(task.get("annotations") or []):
+            if not isinstance(ann, Mapping) or ann.get("was_cancelled") or not isinstance(ann.get("result"), list):
+                continue
+            aid = ann.get("id")
+            aloc = f"{tloc} annotation={aid if isinstance(aid, int) else f'[{ai}]'}"
+            chosen: dict[Any, str] = {}
+            new: list[tuple[Any, str, Mapping]] = []
+            for r in ann["result"]:
+                if not isinstance(r, Mapping) or not isinstance(r.get("value"), Mapping):
+                    continue
+                v = r["value"]
+                vals = v.get("choices") if "choices" in v else v.get("text")
+                if not (isinstance(vals, list) and len(vals) == 1 and isinstance(vals[0], str)):
+                    continue
+                if r.get("from_name") == SPEAKER_FROM:
+                    chosen[r.get("id")] = vals[0].strip()
+                elif r.get("from_name") == NEW_SPEAKER_FROM and vals[0].strip():
+                    new.append((r.get("id"), vals[0].strip(), v))
+            for rid, text, v in new:
+                at = f" chars={v['start']}-{v['end']}" if type(v.get("start")) is int and type(v.get("end")) is int else ""
+                yield f"{aloc} region={rid}{at}", text, chosen.get(rid)
+
+
+def collect(tasks: Any, registry: Mapping[str, Speaker], *, location: str = "") -> NewSpeakers:
+    """Every new speaker of a Label Studio export, checked (see the module docstring)."""
+    out = NewSpeakers()
+    aliases = {a: sid for a, sid in alias_table(registry).items() if a != sid}
+    refs: list[tuple[str, str]] = []
+    for where, text, chosen in _items(tasks, location):
+        sp, problem = parse(text)
+        if sp is None:
+            out.findings.append(Finding("malformed-file", f"new speaker: {problem}", where, got=text,
+                                        expected=NEW_SPEAKER_FORMAT))
+            continue
+        bad = id_finding("speaker_id", sp.speaker_id, where)
+        if bad is not None:
+            out.findings.append(bad)
+            continue
+        sid = sp.speaker_id
+        if chosen and chosen != sid:
+            out.findings.append(Finding(
+                "malformed-file", "the QUOTE has a speaker from the list and a new speaker: keep one (clear "
+                "'new speaker', or leave the list empty)", where, got=[chosen, text], expected="one of them"))
+            continue
+        if sid in aliases:
+            out.findings.append(Finding(
+                "duplicate-id", f"new speaker {sid!r} is an old id (alias) of {aliases[sid]!r} in "
+                f"annotation/speakers.json: choose {aliases[sid]} from the list", where, got=sid))
+            continue
+        if sid in registry:
+            if sp.name_en and sp.name_en != registry[sid].name_en:
+                out.findings.append(Finding(
+                    "duplicate-id", f"new speaker {sid!r} is already in annotation/speakers.json as "
+                    f"{registry[sid].name_en!r}: choose it from the list, or give the new speaker another id",
+                    where, got=text, expected=f"an id not in the registry, or {sid} from the list"))
+            continue  # the same speaker, registered by an earlier pull
+        if not sp.name_en:
+            refs.append((sid, where))
+            continue
+        old = out.entries.get(sid)
+        if old is None:
+            out.entries[sid], out.where[sid] = sp, where
+        elif old != sp:
+            out.findings.append(Finding(
+                "duplicate-id", f"new speaker {sid!r} is given twice with different details (first at "
+                f"{out.where[sid]}): write the same line, or only the id, on every quotation",
+                where, got=text, expected=" | ".join(x for x in (old.speaker_id, old.name_en) if x) + " ..."))
+    for sid, where in refs:
+        if sid not in out.entries and sid not in registry:
+            out.findings.append(Finding(
+                "malformed-file", f"new speaker {sid!r} has only an id, and no quotation gives its name",
+                where, got=sid, expected=NEW_SPEAKER_FORMAT))
+    return out
