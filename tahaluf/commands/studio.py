@@ -273,7 +273,8 @@ def _pull(args: argparse.Namespace) -> int:
     extra, done = {}, []
     if not pulled.findings and into_gold:  # the registry, the config and pending marks go with the gold
         extra, done = gold_extras(pulled.docs, pulled.new_speakers, schema=schema)
-    report["new_speakers"] = [{**s.to_dict(), "registered": into_gold} for s in pulled.new_speakers.values()]
+    registered = into_gold and not pulled.findings and not args.dry_run
+    report["new_speakers"] = [{**s.to_dict(), "registered": registered} for s in pulled.new_speakers.values()]
     report["no_longer_pending"] = done
     if not pulled.findings and not args.dry_run:
         written, same = studio.write_outputs(plan, schema=schema, extra=extra)
@@ -294,10 +295,12 @@ def _pull(args: argparse.Namespace) -> int:
                 print(f"   {line}")
         for sp in pulled.new_speakers.values():
             names = " / ".join(x for x in (sp.name_en, *sp.spellings) if x)
-            print(f"new speaker {sp.speaker_id}: {names}" + ("" if into_gold else
-                  " (added to annotation/speakers.json only by a pull into the gold)"))
+            print(f"new speaker {sp.speaker_id}: {names}" + (
+                "" if registered else " (would be added to annotation/speakers.json)" if into_gold else
+                " (added to annotation/speakers.json only by a pull into the gold)"))
         if done:
-            print(f"no longer pending (annotation pulled into the gold): {', '.join(done)}")
+            print(f"{'no longer pending' if registered else 'would no longer be pending'} "
+                  f"(annotation pulled into the gold): {', '.join(done)}")
         for f in pulled.findings:
             print(f)
         if pulled.findings:

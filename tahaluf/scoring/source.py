@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,20 +49,21 @@ REGISTRY_FILE = "data/speakers/registry.jsonl"
 class Reference:
     """The reference documents, their name (``ref:``), their documents hash (``data:``) and the registry."""
 
-    docs: list[Document]
+    docs: Sequence[Document]
     name: str
     data: str
     speakers: dict[str, Speaker] | None = None
 
 
-def reference(data: str | Path | None = None, *, schema: Schema = SCHEMA) -> Reference:
-    """The reference (see the module docstring)."""
+def reference(data: str | Path | None = None, *, schema: Schema = SCHEMA, lazy: bool = False) -> Reference:
+    """The reference (see the module docstring); ``lazy``: a clone's documents as the reference
+    cache's :class:`tahaluf.cache.StoredDocuments`, read one at a time (what ``tahaluf evaluate`` uses)."""
     data = data or os.environ.get(ENV) or None
     if data:
         return from_dataset(Path(data), schema=schema)
     if paths.seeds_dir().is_dir():
         from tahaluf.corpus import load_speakers, source_documents
-        docs, name = source_documents(schema=schema)
+        docs, name = source_documents(schema=schema, lazy=lazy)
         return Reference(docs, name, documents_hash(docs), load_speakers())
     raise TahalufError(NO_CORPUS)
 

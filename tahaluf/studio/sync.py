@@ -51,7 +51,7 @@ from typing import Any
 
 from tahaluf import seeds
 from tahaluf.analysis.diff import diff_documents
-from tahaluf.core import jsonio
+from tahaluf.core import jsonio, paths
 from tahaluf.core.errors import Finding, TahalufError
 from tahaluf.core.fileio import write_files
 from tahaluf.core.jsonio import dumps
@@ -350,7 +350,8 @@ def pull(ls, project: str | int = DEFAULT_PROJECT, *, schema: Schema = SCHEMA,
     for d in docs:
         found += document_findings(d, schema=schema, speakers=speakers,
                                    location=f"{where} task={tids.get(d.doc_id)} doc={d.doc_id} annotator={d.annotator}")
-    return Pulled(p.id, docs, found, len(tasks), new.entries)
+    used = {q.speaker_id for d in docs for q in d.quotes}  # an entry no converted quotation uses is not registered
+    return Pulled(p.id, docs, found, len(tasks), {k: v for k, v in new.entries.items() if k in used})
 
 
 def plan_outputs(docs: Sequence[Document], out_dir: Path, *, by_annotator: bool | None = None) -> dict[Path, Document]:
@@ -410,5 +411,8 @@ def write_outputs(plan: Mapping[Path, Document], *, schema: Schema = SCHEMA,
         written.append(target)
     if new:  # every changed file or none (one journal in the folder they share)
         top = Path(os.path.commonpath([str(t.parent.resolve()) for t in new]))
+        root = paths.root().resolve()
+        if top != root and top.is_relative_to(root) and top != paths.gold_dir().resolve():
+            top = root  # the journal where `tahaluf` looks for it after a kill (cli._recover)
         write_files(top, {t.resolve().relative_to(top).as_posix(): text for t, text in new.items()})
     return written, same
