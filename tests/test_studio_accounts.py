@@ -1,4 +1,4 @@
-"""Annotator accounts and the agreement report's wording, without a server.
+"""Annotator accounts, the agreement report's wording and push --update, without a server.
 
 The accounts themselves (sign-up with the invite token, a real login, the
 user's own token, ``--reset-password``) are checked against a real Label
@@ -78,3 +78,9 @@ def test_agreement_is_worded_for_what_it_compares(tmp_path, capsys):
     assert rep["who"]["b"]["names"] == [name]
     out = _agreement("--a", str(two), "--b", str(one), capsys=capsys)
     assert out.startswith(f"Agreement between two annotators: annotator {name} (B) against annotator ")
+
+
+def test_push_update_and_replace_are_refused_together():
+    from tahaluf.studio import push
+    with pytest.raises(TahalufError, match="--update keeps every task and --replace deletes some"):
+        push(None, [[]], update=True, replace=True)  # refused before the server (None) is used

@@ -8,12 +8,13 @@ end (tests/live_studio.py), every step through the commands a team runs:
    logs in through the login form and labels with their own API token, so
    Label Studio records them as ``completed_by``;
 2. a review project holds the gold as pre-annotations; annotator 1 fixes an
-   entity; ``schema add-target`` adds stance_t4 and ``studio push --update``
+   entity and enters a speaker the registry lacks (the page's "new speaker"
+   box); ``schema add-target`` adds stance_t4 and ``studio push --update``
    changes the running project in place (tasks, predictions and that
    annotation kept); annotator 2 labels stance_t4; the pull's diff shows
    exactly those changes, credited to their real editors, and writes exactly
-   those two gold files; ``build`` and per-target scores follow (the T1
-   figures unchanged);
+   those two gold files with the grown registry and config; ``build`` and
+   per-target scores follow (the T1 figures unchanged);
 3. blind double annotation: blank tasks, two annotations per task, both
    annotators label the same article; the pull writes one folder per
    annotator; ``agreement`` between them and between one and the gold,
@@ -60,6 +61,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 T4 = ["--name", "stance_t4", "--description", "Iraq's sovereignty is respected by the foreign forces",
       "--description-ar", "القوات الأجنبية تحترم سيادة العراق", "--favor", "says they respect it",
       "--against", "says they violate it", "--none", "makes no claim about it"]
+NEW_SPEAKER = ("omar_haddad", "Omar Haddad", "عمر الحداد", "spokesman", "Iraqi Ministry of Defence")
 ARTICLE = ("التحالف باق في العراق\n"
            "قال التحالف الدولي إن قواته باقية في العراق بطلب من الحكومة العراقية.\n")
 
@@ -164,11 +166,15 @@ def test_an_annotation_team_extends_the_corpus(live, tmp_path):
     a_doc, b_doc = by_id["004_b236d4533db216b8"], by_id["002_38ce8d431084eb1f"]
     k, ent = next((i, e) for i, e in enumerate(a_doc.entities) if e.label == "ORG")
     fixed = Span.of(a_doc.text, ent.start, ent.end, "NORP")
-    a_new = a_doc.with_layers(entities=a_doc.entities[:k] + (fixed,) + a_doc.entities[k + 1:], annotator=ANN1)
-    # TODO(issue 12, part A): annotator 1 also adds a new speaker here once the labelling page's "new speaker"
-    # entry (branch s3-12a) has landed; then assert the pull's "new speaker" line and the annotation/speakers.json
-    # entry it writes in the same all-or-nothing write.
-    submit(clients[ANN1], review[a_doc.doc_id], a_new)
+    # ... and gives one quotation a speaker the registry lacks, in the page's "new speaker" box
+    qa = a_doc.quotes[0]
+    a_new = a_doc.with_layers(entities=a_doc.entities[:k] + (fixed,) + a_doc.entities[k + 1:], annotator=ANN1,
+                              quotes=(dataclasses.replace(qa, speaker_id=NEW_SPEAKER[0]),) + a_doc.quotes[1:])
+    result = [r for r in to_result(a_new) if not (r.get("from_name") == "speaker_id" and r["id"] == qa.quote_id)]
+    result.append({"id": qa.quote_id, "from_name": "new_speaker", "to_name": "text", "type": "textarea",
+                   "origin": "manual", "value": {"start": qa.span.start, "end": qa.span.end,
+                                                 "text": [" | ".join(NEW_SPEAKER)]}})
+    clients[ANN1].annotations.create(id=review[a_doc.doc_id].id, result=result, was_cancelled=False)
 
     # the schema gets a target (data, not Python); only the schema and the labelling config change
     before = snap(root)
@@ -198,18 +204,28 @@ def test_an_annotation_team_extends_the_corpus(live, tmp_path):
     submit(clients[ANN2], after[b_doc.doc_id], b_new)
 
     # the pull: exactly those changes, credited to the real editors; then exactly those two gold files
-    assert diff_documents(a_doc, a_new) == [Change("~", "entity", ent.start, ent.end, "label", "ORG", "NORP",
-                                                   ent.text)]
+    assert diff_documents(a_doc, a_new) == [
+        Change("~", "entity", ent.start, ent.end, "label", "ORG", "NORP", ent.text),
+        Change("~", "quote", qa.span.start, qa.span.end, "speaker_id", qa.speaker_id, NEW_SPEAKER[0], qa.span.text)]
     assert diff_documents(b_doc, b_new) == [
         Change("~", "quote", q.span.start, q.span.end, "stance_t4", None, "AGAINST", q.span.text),
         Change("~", "document", None, None, "stance_t4", None, "NONE")]
     out = ok(live.cli("pull", "--project", REVIEW, "--allow-missing", "--dry-run"))
     assert pulled_lines(out) == {f"{a_doc.doc_id} [{ANN1}]": [str(c) for c in diff_documents(a_doc, a_new)],
                                  f"{b_doc.doc_id} [{ANN2}]": [str(c) for c in diff_documents(b_doc, b_new)]}, out
+    assert f"new speaker {NEW_SPEAKER[0]}: {NEW_SPEAKER[1]} / {NEW_SPEAKER[2]}" in out
     before = snap(root)
     out = ok(live.cli("pull", "--project", REVIEW, "--allow-missing"))
     gold = "annotation/gold"
-    assert changed(before, snap(root)) == {f"{gold}/{a_doc.doc_id}.json", f"{gold}/{b_doc.doc_id}.json"}
+    # the two gold files, and with them (one all-or-nothing write) the registry and the config that lists it
+    assert changed(before, snap(root)) == {f"{gold}/{a_doc.doc_id}.json", f"{gold}/{b_doc.doc_id}.json",
+                                           "annotation/speakers.json", "annotation/labeling_config.xml"}
+    registry = read_json(root / "annotation" / "speakers.json")
+    assert registry[:-1] == read_json(ROOT / "annotation" / "speakers.json")  # appended; the others as they were
+    assert {k: registry[-1].get(k) for k in ("speaker_id", "name_en", "spellings", "role", "affiliation")} == {
+        "speaker_id": NEW_SPEAKER[0], "name_en": NEW_SPEAKER[1], "spellings": [NEW_SPEAKER[2]],
+        "role": NEW_SPEAKER[3], "affiliation": NEW_SPEAKER[4]}
+    assert f'"{NEW_SPEAKER[0]}"' in (root / "annotation" / "labeling_config.xml").read_text(encoding="utf-8")
     for want in (a_new, b_new):
         base = Document(want.doc_id, want.text, want.metadata)
         back, found = read_export(root / gold / f"{want.doc_id}.json", {want.doc_id: base}, schema=schema)
@@ -309,9 +325,10 @@ def test_an_annotation_team_extends_the_corpus(live, tmp_path):
     out = ok(live.cli("pull", "--project", REVIEW, "--allow-missing"))
     assert pulled_lines(out) == {f"{a_doc.doc_id} [{ANN1}]": [], f"{b_doc.doc_id} [{ANN2}]": [],  # pulled already
                                  f"{new_id} [{ANN1}]": [str(c) for c in diff_documents(None, fresh)]}, out
-    assert len(diff_documents(None, fresh)) == 6 and "wrote 1 file(s), 2 unchanged" in out
-    got = changed(before, snap(root))
-    assert f"{gold}/{new_id}.json" in got and got <= {f"{gold}/{new_id}.json", "seeds/metadata.json"}, got
+    assert len(diff_documents(None, fresh)) == 6
+    assert f"no longer pending (annotation pulled into the gold): {new_id}" in out
+    assert changed(before, snap(root)) == {f"{gold}/{new_id}.json", "seeds/metadata.json"}
+    assert "annotation" not in read_json(root / "seeds" / "metadata.json")["documents"][-1]
     ok(live.tahaluf("validate"))
     before = snap(root)
     ok(live.tahaluf("build"))

@@ -44,7 +44,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tahaluf.core.errors import TahalufError
-from tahaluf.studio.install import LS_VERSION, Log, clean_env, executable, installed_version, quiet
+from tahaluf.studio.install import (
+    LS_VERSION,
+    Log,
+    clean_env,
+    default_data_dir,
+    default_venv,
+    executable,
+    installed_version,
+    quiet,
+)
 from tahaluf.studio.server import api_call, check_url, http_get
 from tahaluf.studio.users import EMAIL, list_users
 
@@ -194,7 +203,7 @@ def add_user(ls, url: str, admin_token: str, email: str, password: str, *, name:
             raise TahalufError(f"the Label Studio user {email} exists but this password does not log in (a wrong "
                                f"password, or a user made through the API, which has none). Add --reset-password (with the "
                                f"--data-dir `serve` uses) to set it.") from None
-        reset_password(venv, data_dir, email, password)
+        reset_password(venv or default_venv(), data_dir or default_data_dir(), email, password)
         reset_done = True
         session = login(url, email, password, allow_remote=allow_remote)
     who = session.whoami()
