@@ -10,9 +10,9 @@ point at it, so the package's real code paths read it. Steps:
 ``load``      :func:`tahaluf.corpus.source_documents`, which fills the reference cache
               (:mod:`tahaluf.cache`) if it is empty (what ``bench_pipeline.py`` runs before ``score``)
 ``score``     :func:`tahaluf.scoring.evaluate` of ``submissions/<task>.jsonl`` for entities, quotes and
-              stance on split ``all`` (default bootstrap); the reference is loaded once
-              (:func:`tahaluf.corpus.source_documents`, from the reference cache) and timed as the
-              phase ``load``
+              stance on split ``all`` (default bootstrap), as ``tahaluf evaluate`` does: the reference
+              is opened once (:func:`tahaluf.corpus.source_documents` with ``lazy=True``: the reference
+              cache, each document read when its record is scored; timed as the phase ``load``)
 
 The step is timed inside the process (imports excluded, reported as
 ``import_seconds``); ``rss_before_bytes`` is the peak resident set size after
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             from tahaluf.scoring.evaluate import evaluate
             from tahaluf.scoring.tasks import TASKS, get
             t = time.perf_counter()
-            docs, ref = corpus.source_documents()
+            docs, ref = corpus.source_documents(lazy=True)  # read one at a time while scoring, not held
             phases["load"] = time.perf_counter() - t
             for task in TASKS:
                 t = time.perf_counter()

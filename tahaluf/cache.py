@@ -18,6 +18,14 @@ Key
 
 :func:`load` returns a :class:`tahaluf.core.signatures.Documents`: the list
 with its hash attached, which ``documents_hash`` does not recompute.
+:func:`open_documents` returns the same documents as a :class:`StoredDocuments`
+sequence that holds none of them: each is read from the file when it is asked
+for (by position or by id), so a scorer that visits the documents one at a
+time does not hold the reference (what ``tahaluf evaluate`` does).
+
+File
+    a small pickled header (format, key, source, documents hash, the doc ids
+    and the byte offset of each document), then one pickle per document.
 """
 
 from __future__ import annotations
@@ -25,6 +33,8 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import struct
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from tahaluf.core import paths
@@ -33,7 +43,8 @@ from tahaluf.core.model import Document
 from tahaluf.core.signatures import Documents
 from tahaluf.core.version import __version__
 
-FORMAT = "tahaluf reference cache v1"
+FORMAT = "tahaluf reference cache v2"
+_LEN = struct.Struct("<Q")
 
 
 def enabled() -> bool:
@@ -65,28 +76,90 @@ def _path(k: str) -> Path:
     return paths.root() / ".cache" / "reference" / f"{k}.pickle"
 
 
-def load(k: str) -> tuple[Documents, str] | None:
-    """The cached ``(documents, source name)`` under key ``k``, or ``None``."""
+class StoredDocuments(Sequence):
+    """The documents of a cache file, read one at a time (see the module docstring)."""
+
+    def __init__(self, path: Path, header: dict, body: int) -> None:
+        self._path = path
+        self.ids: list[str] = list(header["ids"])
+        self._offsets: list[int] = list(header["offsets"])
+        self._body = body
+        self._hash: str = header["documents_hash"]
+        self._pos = {d: i for i, d in enumerate(self.ids)}
+
+    def known_hash(self) -> str:
+        return self._hash
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        with open(self._path, "rb") as fh:
+            fh.seek(self._body + self._offsets[i])
+            return pickle.load(fh)  # noqa: S301 - our own cache file, keyed by content
+
+    def __iter__(self) -> Iterator[Document]:
+        with open(self._path, "rb") as fh:
+            fh.seek(self._body)
+            for _ in self.ids:
+                yield pickle.load(fh)  # noqa: S301
+
+    def by_id(self, doc_id: str) -> Document:
+        """The document ``doc_id`` (``KeyError`` if there is none)."""
+        return self[self._pos[doc_id]]
+
+
+def _header(k: str) -> tuple[Path, dict, int] | None:
     p = _path(k)
     if not enabled() or not p.is_file():
         return None
     try:
         with open(p, "rb") as fh:
-            data = pickle.load(fh)  # noqa: S301 - our own cache file, keyed by content
+            (n,) = _LEN.unpack(fh.read(_LEN.size))
+            header = pickle.loads(fh.read(n))  # noqa: S301 - our own cache file, keyed by content
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, struct.error):
+        return None
+    if not isinstance(header, dict) or header.get("format") != FORMAT or header.get("key") != k:
+        return None
+    return p, header, _LEN.size + n
+
+
+def open_documents(k: str) -> tuple[StoredDocuments, str] | None:
+    """The cached ``(documents, source name)`` under key ``k`` as a :class:`StoredDocuments`, or ``None``."""
+    got = _header(k)
+    if got is None:
+        return None
+    p, header, body = got
+    return StoredDocuments(p, header, body), header["source"]
+
+
+def load(k: str) -> tuple[Documents, str] | None:
+    """The cached ``(documents, source name)`` under key ``k``, or ``None``."""
+    got = open_documents(k)
+    if got is None:
+        return None
+    stored, source = got
+    try:
+        docs = list(stored)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
         return None
-    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != k:
-        return None
-    return Documents(data["documents"], data["documents_hash"]), data["source"]
+    return Documents(docs, stored.known_hash()), source
 
 
-def store(k: str, docs: list[Document], source: str, documents_hash: str) -> None:
+def store(k: str, docs: Sequence[Document], source: str, documents_hash: str) -> None:
     """Keep ``docs`` under key ``k`` (atomically; a failure to write only loses the cache)."""
     if not enabled():
         return
-    data = {"format": FORMAT, "key": k, "source": source, "documents_hash": documents_hash,
-            "documents": list(docs)}
+    blobs = [pickle.dumps(d, protocol=pickle.HIGHEST_PROTOCOL) for d in docs]
+    offsets, at = [], 0
+    for b in blobs:
+        offsets.append(at)
+        at += len(b)
+    header = pickle.dumps({"format": FORMAT, "key": k, "source": source, "documents_hash": documents_hash,
+                           "ids": [d.doc_id for d in docs], "offsets": offsets}, protocol=pickle.HIGHEST_PROTOCOL)
     try:
-        write_atomic(_path(k), pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+        write_atomic(_path(k), b"".join([_LEN.pack(len(header)), header, *blobs]))
     except OSError:
         pass

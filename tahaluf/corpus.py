@@ -17,7 +17,7 @@ folds are the articles.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from tahaluf import seeds
@@ -168,25 +168,31 @@ def load_source(name: str | None = None, *, schema: Schema = SCHEMA) -> tuple[li
                        f"or a folder of Label Studio exports")
 
 
-def source_documents(*, schema: Schema = SCHEMA) -> tuple[list[Document], str]:
+def source_documents(*, schema: Schema = SCHEMA, lazy: bool = False) -> tuple[Sequence[Document], str]:
     """The gold if it exists, else pass A (while adjudication is in progress),
     and which one it is (``"gold"`` or ``"pass_a"``).
 
     The documents come as a :class:`tahaluf.core.signatures.Documents` list
     that carries its documents hash; a second load of the same files reads
     the reference cache (:mod:`tahaluf.cache`) instead of converting and
-    validating them again."""
+    validating them again. ``lazy``: the documents as the cache's
+    :class:`tahaluf.cache.StoredDocuments`, which reads each one from the
+    cache file when it is asked for and holds none (a plain list when the
+    cache is off)."""
     from tahaluf import cache
     if paths.gold_dir().exists() and any(paths.gold_dir().glob("*.json")):
         folder, name = paths.gold_dir(), "gold"
     else:
         folder, name = pass_dir("pass_a"), "pass_a"
     k = cache.key(folder, schema) if cache.enabled() else None
-    hit = cache.load(k) if k else None
+    read = cache.open_documents if lazy else cache.load
+    hit = read(k) if k else None
     if hit is not None:
         return hit
     docs = load_gold(schema=schema) if name == "gold" else load_pass("pass_a", schema=schema)
     docs = Documents(docs, documents_hash(docs))
     if k:
         cache.store(k, docs, name, documents_hash(docs))
+        if lazy and (stored := cache.open_documents(k)) is not None:
+            return stored
     return docs, name

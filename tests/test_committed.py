@@ -47,7 +47,8 @@ def test_dataset_card_and_every_data_file_it_declares():
     assert card.is_file(), "dataset/ is not committed (run `tahaluf build`)"
     front = yaml.safe_load(card.read_text(encoding="utf-8").split("\n---\n", 1)[0].removeprefix("---\n"))
     files = [paths.dataset_dir() / f["path"] for c in front["configs"] for f in c["data_files"]]
-    assert len(files) >= len(front["configs"]) * len(SPLITS)
+    from tahaluf.dataset.configs import DATA_FILES
+    assert {(c["config_name"], f["split"]) for c in front["configs"] for f in c["data_files"]} == set(DATA_FILES)
     assert _missing(files) == []
 
 

@@ -19,7 +19,7 @@ import pytest
 from tahaluf import dataset as td
 from tahaluf.core import paths
 from tahaluf.dataset import about
-from tahaluf.dataset.configs import CONFIGS, SPLIT_NAMES, data_file, features
+from tahaluf.dataset.configs import CONFIGS, DATA_FILES, data_file, features, splits_of
 
 mlc = pytest.importorskip("mlcroissant", reason="dev extra: pip install -e '.[dev]'")
 
@@ -50,11 +50,11 @@ def test_croissant_declares_every_config_split_file_and_the_rai_fields(no_networ
     assert doc["conformsTo"] == "http://mlcommons.org/croissant/1.1"
     files = {f["contentUrl"]: f for f in doc["distribution"]}
     import hashlib
-    for c in CONFIGS:
-        for s in SPLIT_NAMES:
-            p = data_file(c, s)
-            assert files[p]["sha256"] == hashlib.sha256((paths.dataset_dir() / p).read_bytes()).hexdigest()
-    assert [r["name"] for r in doc["recordSet"]] == [f"{c}_{s}" for c in CONFIGS for s in SPLIT_NAMES]
+    for c, s in DATA_FILES:
+        p = data_file(c, s)
+        assert files[p]["sha256"] == hashlib.sha256((paths.dataset_dir() / p).read_bytes()).hexdigest()
+    assert [r["name"] for r in doc["recordSet"]] == [f"{c}_{s}" for c, s in DATA_FILES]
+    assert "speakers_registry" in [r["name"] for r in doc["recordSet"]]
     for k in RAI_REQUIRED:
         assert doc[f"rai:{k}"], k
     assert "No human annotator" in doc["rai:annotatorDemographics"]
@@ -126,7 +126,7 @@ def test_croissant_records_equal_load_dataset_rows(config, tmp_path, no_network)
     ds = mlc.Dataset(jsonld=str(CROISSANT))
     feats = features(config)
     hf = load_dataset(str(paths.dataset_dir()), config, cache_dir=str(tmp_path / "hf"))
-    for s in SPLIT_NAMES:
+    for s in splits_of(config):
         rs = f"{config}_{s}"
         records = list(ds.records(record_set=rs))
         assert len(records) == len(hf[s]) > 0, rs

@@ -21,7 +21,7 @@ from tahaluf import dataset as td
 from tahaluf.cli import main
 from tahaluf.core import paths
 from tahaluf.core.errors import TahalufError
-from tahaluf.core.model import Document, Span
+from tahaluf.core.model import Document, Span, Speaker
 from tahaluf.core.schema import SCHEMA
 from tahaluf.core.signatures import documents_hash
 from tahaluf.core.tagging import tag_names
@@ -61,7 +61,7 @@ def _with_changed_stance(docs: list[Document], doc_index: int = 0) -> tuple[list
 def test_two_builds_are_byte_identical(tmp_path, built):
     again = td.build(tmp_path / "dataset").path
     assert _sums(again) == _sums(built)
-    assert len(_sums(built)) == 3 + len(td.CONFIGS) * len(td.SPLIT_NAMES)  # card, LICENSE, croissant.json, data
+    assert len(_sums(built)) == 3 + len(td.DATA_FILES)  # card, LICENSE, croissant.json, data
 
 
 def test_committed_dataset_equals_a_fresh_build(built):
@@ -90,23 +90,22 @@ def test_failed_build_leaves_the_previous_dataset_intact(tmp_path, source, monke
 # -- files and card ---------------------------------------------------------------
 
 def test_jsonl_is_utf8_arabic_with_declared_key_order(built):
-    for c in td.CONFIGS:
+    for c, s in td.DATA_FILES:
         keys = list(td.features(c))
-        for s in td.SPLIT_NAMES:
-            raw = (built / td.data_file(c, s)).read_bytes()
-            assert b"\\u06" not in raw and "ال".encode() in raw
-            lines = raw.decode("utf-8").splitlines()
-            assert lines and all(list(json.loads(x)) == keys for x in lines)
+        raw = (built / td.data_file(c, s)).read_bytes()
+        assert b"\\u06" not in raw and "ال".encode() in raw
+        lines = raw.decode("utf-8").splitlines()
+        assert lines and all(list(json.loads(x)) == keys for x in lines)
 
 
 def test_card_declares_every_config_from_the_features(built):
     infos, mconfigs = td.declared(built)
-    assert list(mconfigs) == list(td.CONFIGS) and list(infos) == list(td.CONFIGS)
+    assert sorted(mconfigs) == sorted(td.CONFIGS) and sorted(infos) == sorted(td.CONFIGS)  # the YAML sorts them
     assert [c for c, m in mconfigs.items() if m.get("default")] == [td.DEFAULT_CONFIG]
     for c in td.CONFIGS:
         assert infos[c].features == td.features(c)
         files = {d["split"]: d["path"] for d in mconfigs[c]["data_files"]}
-        assert list(files) == list(td.SPLIT_NAMES)
+        assert list(files) == list(td.splits_of(c))
         for s, path in files.items():
             n = len((built / path).read_bytes().decode("utf-8").splitlines())
             assert infos[c].splits[s].num_examples == n
@@ -157,7 +156,7 @@ def test_rows_cover_the_corpus_with_disjoint_splits_and_one_fold_per_article(bui
     names = ents.features["ner_tags"].feature.names
     n_b = sum(1 for r in ents for t in r["ner_tags"] if names[t].startswith("B-"))
     assert n_b == sum(len(d.entities) for d in docs)
-    for c in td.CONFIGS:  # every row's fold is its article's
+    for c in td.ARTICLE_CONFIGS:  # every row's fold is its article's
         ds = td.load(c, "train+validation+test", dataset_dir=built)
         assert all(r["fold"] == corpus.fold_of(r["doc_id"]) for r in ds)
 
@@ -189,6 +188,29 @@ def test_quote_rows_carry_the_registry_speaker(built):
     speakers = corpus.load_speakers()
     for r in td.load("quotes", "train+validation+test", dataset_dir=built):
         assert speakers[r["speaker_id"]].name_en == r["speaker_name_en"]
+
+
+def test_speakers_config_is_the_whole_registry_in_one_split(built):
+    """The quotes task is solvable from the dataset alone: every speaker id of every split is a row of
+    ``speakers``, with the registry's names, role, affiliation and aliases."""
+    speakers = corpus.load_speakers()
+    reg = td.load("speakers", dataset_dir=built)
+    assert list(reg) == ["registry"] and td.splits_of("speakers") == ("registry",)
+    rows = reg["registry"].to_list()
+    assert [Speaker.from_dict(r) for r in rows] == list(speakers.values())  # registry order, every field
+    ids = {r["speaker_id"] for r in rows}
+    used = {s: {r["speaker_id"] for r in td.load("quotes", s, dataset_dir=built)} for s in td.SPLIT_NAMES}
+    assert set().union(*used.values()) <= ids
+    assert {q["speaker_id"] for r in td.load("documents", "train+validation+test", dataset_dir=built)
+            for q in r["quotes"]} <= ids | {a for r in rows for a in r["aliases"]}
+    assert used["test"] - used["train"]  # why the config exists: test speakers no train quotation names
+    card = (built / "README.md").read_text(encoding="utf-8")
+    n_new = len(used["test"] - used["train"])
+    assert f"of the {len(used['test'])} speakers quoted in `test`, {n_new} are never quoted in `train`" in card
+    assert f"| `speakers` | {td.CONFIGS['speakers']} | - | - | - | {len(rows)} |" in card
+    assert 'load_dataset(path, "speakers", split="registry")' in card
+    with pytest.raises(TahalufError, match="unknown split 'train' of config 'speakers'.*Available: registry"):
+        td.load("speakers", "train", dataset_dir=built)
 
 
 def _doc(text: str, *ents: tuple[str, str]) -> Document:
@@ -263,8 +285,8 @@ def test_load_dataset_works_offline_from_any_directory(tmp_path, built):
     got = json.loads(out.read_text(encoding="utf-8"))
     assert got["_default"] == sorted(td.features(td.DEFAULT_CONFIG))
     for c in td.CONFIGS:
-        assert list(got[c]) == list(td.SPLIT_NAMES)
-        for s in td.SPLIT_NAMES:
+        assert list(got[c]) == list(td.splits_of(c))
+        for s in td.splits_of(c):
             assert got[c][s]["features"] == td.features(c).to_dict()
             assert got[c][s]["rows"] == td.load(c, s, dataset_dir=built).to_list()
     ner = got["entities"]["train"]["features"]["ner_tags"]["feature"]["names"]
@@ -340,9 +362,13 @@ def test_build_command_writes_the_repository_dataset_and_check_detects_staleness
     assert main(["build", "--check"]) == 0
     f = root / "dataset" / td.data_file("quotes", "validation")
     f.write_bytes(f.read_bytes() + b"\n")
+    reg = root / "dataset" / td.data_file("speakers", td.REGISTRY_SPLIT)  # the registry is checked too
+    reg.write_bytes(reg.read_bytes().replace(b'"kind": "person"', b'"kind": "persons"', 1))
     capsys.readouterr()
     assert main(["build", "--check"]) == 1
-    assert "[dataset-stale] data/quotes/validation.jsonl: differs" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "[dataset-stale] data/quotes/validation.jsonl: differs" in out
+    assert "[dataset-stale] data/speakers/registry.jsonl: differs from line 1" in out
     before = _sums(root / "dataset")
     assert main(["build", "--dry-run"]) == 0
     assert _sums(root / "dataset") == before

@@ -14,20 +14,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
 import secrets
-import shutil
-import signal
 import subprocess
 import sys
-import threading
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from live_studio import _copy_tree, _listening_address, serve
 
 from tahaluf import corpus, studio
 from tahaluf.analysis.diff import Change, diff_documents
@@ -47,94 +42,9 @@ EXT = SCHEMA.extended(stance_targets=(StanceTarget(
     required=False),))
 
 
-@dataclass
-class Live:
-    url: str
-    env: dict
-    root: Path
-    data: Path
-    output: list
-    ls: object
-
-    def cli(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "tahaluf", "studio", *args], capture_output=True,
-                              text=True, env=self.env, cwd=cwd or self.root, timeout=300, check=False)
-
-
-def _copy_tree(tmp: Path) -> Path:
-    root = tmp / "repo"
-    shutil.copytree(ROOT / "seeds", root / "seeds")
-    shutil.copytree(ROOT / "annotation", root / "annotation")
-    return root
-
-
-def _listening_address(port: int) -> str | None:
-    """The local address a socket listens on for ``port``, from /proc/net/tcp (no traffic sent)."""
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        cols = line.split()
-        addr, p = cols[1].split(":")
-        if int(p, 16) == port and cols[3] == "0A":
-            return ".".join(str(int(addr[i:i + 2], 16)) for i in (6, 4, 2, 0))
-    return None
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    t0 = time.monotonic()
-    try:
-        venv = studio.install(log=lambda m: print(m, flush=True))
-    except Exception as e:  # noqa: BLE001 - any failure is the reason the live test fails
-        pytest.fail(f"could not install Label Studio {studio.LS_VERSION}: {e}", pytrace=False)
-    print(f"Label Studio ready in {venv} after {time.monotonic() - t0:.0f} s")
-    tmp = tmp_path_factory.mktemp("live")
-    root = _copy_tree(tmp)
-    data = tmp / "ls-data"
-    port = studio.free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TAHALUF_")}
-    env.update(TAHALUF_LS_TOKEN=TOKEN, TAHALUF_LS_PASSWORD=PASSWORD, TAHALUF_LS_URL=url, TAHALUF_ROOT=str(root))
-    proc = subprocess.Popen([sys.executable, "-m", "tahaluf", "studio", "serve", "--port", str(port),
-                             "--data-dir", str(data), "--venv", str(venv), "--timeout", "200"],
-                            env=env, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
-    output: list[str] = []
-    reader = threading.Thread(target=lambda: output.extend(iter(proc.stdout.readline, "")), daemon=True)
-    reader.start()
-    try:
-        t1 = time.monotonic()
-        while not any("is up at" in ln for ln in output):
-            if proc.poll() is not None or time.monotonic() - t1 > 230:
-                reader.join(5)
-                pytest.fail("`tahaluf studio serve` did not bring Label Studio up "
-                            f"(exit {proc.poll()}):\n{''.join(output)[-4000:]}", pytrace=False)
-            time.sleep(0.5)
-        print(f"Label Studio up after {time.monotonic() - t1:.0f} s")
-        yield Live(url, env, root, data, output, studio.client(url, TOKEN))
-    finally:
-        _stop(proc, data, url)
-
-
-def _stop(proc: subprocess.Popen, data: Path, url: str) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)  # `serve` stops Label Studio, then exits
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-    pidfile = data / "label-studio.pid"
-    if pidfile.exists():  # serve did not clean up: end the server it started, by its id
-        pid = int(pidfile.read_text())
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        raise AssertionError(f"`tahaluf studio serve` left Label Studio (pid {pid}) running; killed it")
-    try:
-        studio.http_get(f"{url}/health", timeout=2)
-    except OSError:
-        return
-    raise AssertionError(f"Label Studio still answers at {url} after `serve` stopped")
+    yield from serve(tmp_path_factory, TOKEN, PASSWORD)
 
 
 @pytest.fixture(scope="module")
@@ -372,7 +282,7 @@ def _api_result(live, title, doc_id):
 def test_the_speaker_list_grows_with_a_new_speaker_entered_on_the_page(live, source, tmp_path):
     """The server takes the generated config (speaker list, new_speaker field); an annotator's new
     speaker comes back as a registry entry written with the gold; push updates the list in place."""
-    docs, which = source
+    docs, _ = source
     root = _copy_tree(tmp_path)  # this test writes the gold and the registry: a copy of its own
     env = {**live.env, "TAHALUF_ROOT": str(root)}
 
@@ -392,7 +302,7 @@ def test_the_speaker_list_grows_with_a_new_speaker_entered_on_the_page(live, sou
     # an annotator gives q1 a new speaker (the list left empty) and q2 keeps the old free-text form
     doc = docs[0]
     q1, q2 = doc.quotes[:2]
-    task, ann, result = _api_result(live, title, doc.doc_id)
+    _, ann, result = _api_result(live, title, doc.doc_id)
     result = [x for x in result if not (x.get("from_name") == "speaker_id" and x.get("id") in (q1.quote_id,
                                                                                                  q2.quote_id))]
     line = "omar_haddad | Omar Haddad | عمر الحداد | spokesman | Iraqi ministry of defence"
@@ -445,18 +355,31 @@ def test_the_speaker_list_grows_with_a_new_speaker_entered_on_the_page(live, sou
     assert {f: f.read_bytes() for f in sorted((root / "annotation").rglob("*")) if f.is_file()} == snapshot
 
 
+def _poll(b, expression: str, timeout: float = 90):
+    """The value of a page expression once it is truthy (polled every half second)."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        v = b.evaluate(expression)
+        if v:
+            return v
+        time.sleep(0.5)
+    raise AssertionError(f"the page never satisfied {expression!r} in {timeout:.0f} s")
+
+
 def test_the_labelling_page_offers_the_speaker_list_and_the_new_speaker_field(live, source):
-    """In headless Chromium, as an annotator: select a QUOTE, see its speaker in the list, pick another,
-    clear one and type a new speaker, save; the export holds exactly those values (the bare ids)."""
-    from ls_browser import open_page
+    """In headless Chromium (tests/cdp.py), logged in: select a QUOTE, see its speaker in the list, pick
+    another, clear one and type a new speaker, save; the export holds exactly those values (bare ids)."""
+    from cdp import Browser
 
     from tahaluf.formats.labelconfig import NEW_SPEAKER_FORMAT, speaker_choices
+    from tahaluf.studio import accounts
     docs, _ = source
     doc = docs[0]
     q1, q2 = doc.quotes[:2]
-    report = studio.push(live.ls, [[doc]], title="Tahaluf page")
-    task = _tasks(live.ls, "Tahaluf page")[1][0]
-    shown = dict((sid, label) for label, sid in speaker_choices(corpus.load_speakers()))
+    report = studio.push(live.ls, [[doc]], title="Tahaluf speaker page")
+    task = _tasks(live.ls, "Tahaluf speaker page")[1][0]
+    entries = speaker_choices(corpus.load_speakers())
+    shown = {sid: label for label, sid in entries}
     other = next(sid for sid in shown if sid not in (q1.speaker_id, "nawroza", "noroza"))
     line = "omar_haddad | Omar Haddad | عمر الحداد"
     select = ("(id) => { const a = window.Htx.annotationStore.selected; "
@@ -465,31 +388,38 @@ def test_the_labelling_page_offers_the_speaker_list_and_the_new_speaker_field(li
 
     def click_option(label: str) -> str:
         return "document.querySelector(" + json.dumps('[data-testid="select-option-' + label + '"]') + ").click()"
-    with open_page(live.url, f"/projects/{report.project_id}/data?task={task.id}", studio.DEFAULT_USER,
-                   PASSWORD) as page:
-        page.wait_for("window.Htx && window.Htx.annotationStore.selected "
-                      "&& window.Htx.annotationStore.selected.regions.length > 0")
+
+    session = accounts.login(live.url, studio.DEFAULT_USER, PASSWORD)
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    with Browser(width=1400, height=1800) as b:
+        b.set_cookies(live.url, {"sessionid": session.cookie("sessionid"), "csrftoken": session.cookie("csrftoken")})
+        b.open(f"{live.url}/projects/{report.project_id}/data?task={task.id}")
+        _poll(b, "!!(window.Htx && window.Htx.annotationStore.selected "
+                 "&& window.Htx.annotationStore.selected.regions.length > 0)", timeout=120)
         # (selected again on every poll: the editor may still be rebuilding its regions)
-        assert page.wait_for(f"(({select})({json.dumps(q1.quote_id)}), {trigger} && "
-                             f"{trigger}.getAttribute('data-value'))") == shown[q1.speaker_id]
-        assert page.js("document.querySelector('input[name=new_speaker]').placeholder") == NEW_SPEAKER_FORMAT
-        page.js(f"{trigger}.click()")
-        options = page.wait_for("Array.from(document.querySelectorAll('[role=option]')).map(o => o.textContent)")
-        assert options == [label for label, _ in speaker_choices(corpus.load_speakers())]
-        page.screenshot(ROOT / "test-artifacts" / "labelstudio-speaker-list.png")
-        page.js(click_option(shown[other]))
-        page.wait_for(f"(({select})({json.dumps(q2.quote_id)}), "
-                      f"{trigger}.getAttribute('data-value') === {json.dumps(shown[q2.speaker_id])})")
-        page.js(f"{trigger}.click()")  # clicking the chosen entry again clears the list ...
-        page.wait_for("!!document.querySelector('[role=option]')")
-        page.js(click_option(shown[q2.speaker_id]))
-        page.js("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}))")
-        page.js("document.querySelector('input[name=new_speaker]').focus()")  # ... and the new speaker is typed
-        page.call("Input.insertText", text=line)
+        assert _poll(b, f"(({select})({json.dumps(q1.quote_id)}), {trigger} && "
+                        f"{trigger}.getAttribute('data-value'))") == shown[q1.speaker_id]
+        assert b.evaluate("document.querySelector('input[name=new_speaker]').placeholder") == NEW_SPEAKER_FORMAT
+        b.evaluate(f"{trigger}.click()")
+        options = _poll(b, "Array.from(document.querySelectorAll('[role=option]')).map(o => o.textContent)")
+        assert options == [label for label, _ in entries]  # the registry's, as "id · English name · Arabic"
+        (artifacts / "labelstudio-speaker-list.png").write_bytes(b.screenshot())
+        b.evaluate(click_option(shown[other]))
+        _poll(b, f"(({select})({json.dumps(q2.quote_id)}), "
+                 f"{trigger}.getAttribute('data-value') === {json.dumps(shown[q2.speaker_id])})")
+        b.evaluate(f"{trigger}.click()")  # clicking the chosen entry again clears the list ...
+        _poll(b, "!!document.querySelector('[role=option]')")
+        b.evaluate(click_option(shown[q2.speaker_id]))
+        b.evaluate("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}))")
+        b.evaluate("document.querySelector('input[name=new_speaker]').focus()")  # ... and the new speaker is typed
+        b.send("Input.insertText", session=True, text=line)
         for kind in ("keyDown", "keyUp"):
-            page.call("Input.dispatchKeyEvent", type=kind, key="Enter", code="Enter", windowsVirtualKeyCode=13)
-        page.screenshot(ROOT / "test-artifacts" / "labelstudio-new-speaker.png")
-        page.js("Array.from(document.querySelectorAll('button')).find(b => b.textContent.trim() === 'Update').click()")
+            b.send("Input.dispatchKeyEvent", session=True, type=kind, key="Enter", code="Enter",
+                   windowsVirtualKeyCode=13)
+        (artifacts / "labelstudio-new-speaker.png").write_bytes(b.screenshot())
+        b.evaluate("Array.from(document.querySelectorAll('button')).find(b => b.textContent.trim() === 'Update')"
+                   ".click()")
         t0 = time.monotonic()
         while time.monotonic() - t0 < 60:
             res = [x if isinstance(x, dict) else x.model_dump()
@@ -501,7 +431,7 @@ def test_the_labelling_page_offers_the_speaker_list_and_the_new_speaker_field(li
     assert per[(q1.quote_id, "speaker_id")]["choices"] == [other]  # stored as the bare id (the Choice's alias)
     assert (q2.quote_id, "speaker_id") not in per or per[(q2.quote_id, "speaker_id")].get("choices") in ([], None)
     assert per[(q2.quote_id, "new_speaker")]["text"] == [line]
-    pulled = studio.pull(live.ls, "Tahaluf page", speakers=corpus.load_speakers())
+    pulled = studio.pull(live.ls, "Tahaluf speaker page", speakers=corpus.load_speakers())
     assert pulled.findings == [] and list(pulled.new_speakers) == ["omar_haddad"]
     got = pulled.docs[0].quotes
     assert (got[0].speaker_id, got[1].speaker_id) == (other, "omar_haddad") and got[2:] == doc.quotes[2:]

@@ -349,3 +349,51 @@ def test_reference_from_a_dataset_folder_signs_like_the_clone(tmp_path):
     r = _tahaluf("evaluate", str(BASE / "stance-majority" / "test.jsonl"), "--task", "stance", "--split", "test",
                  "--data", str(copy))
     assert r.returncode == 1 and "changed after it was built" in r.stderr
+
+
+def test_a_dataset_reference_knows_every_registry_speaker_and_alias(tmp_path):
+    """``--data`` reads the registry from the ``speakers`` config: every id and alias is accepted, an id
+    it does not list is refused with a message that names the config, a build without it is refused."""
+    from tahaluf.dataset.configs import REGISTRY_SPLIT, data_file
+    from tahaluf.scoring.source import REGISTRY_FILE, from_dataset
+    assert REGISTRY_FILE == data_file("speakers", REGISTRY_SPLIT)
+    ref = from_dataset(ROOT / "dataset")
+    assert ref.speakers == load_speakers()
+    alias, canonical = next((a, s.speaker_id) for s in ref.speakers.values() for a in s.aliases)
+    recs = gold_submission(DOCS, "quotes")
+    quoted = [q for r in recs for q in r["quotes"] if q["speaker_id"] == canonical]
+    assert quoted  # the alias's speaker is quoted, so the alias is scored
+    for q in quoted:
+        q["speaker_id"] = alias
+    pred = tmp_path / "alias.jsonl"
+    pred.write_bytes(jsonl_bytes(recs))
+    r = _tahaluf("evaluate", str(pred), "--task", "quotes", "--data", str(ROOT / "dataset"), "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["speaker"]["accuracy"] == 1.0
+    quoted[0]["speaker_id"] = "nobody_known"
+    pred.write_bytes(jsonl_bytes(recs))
+    r = _tahaluf("evaluate", str(pred), "--task", "quotes", "--data", str(ROOT / "dataset"))
+    assert r.returncode == 3 and "[unknown-speaker]" in r.stderr, r.stderr
+    assert "not in the speaker registry (the ids and aliases of the dataset's `speakers` config)" in r.stderr
+    copy = tmp_path / "old-build"
+    shutil.copytree(ROOT / "dataset", copy)
+    rows = (copy / REGISTRY_FILE).read_bytes().splitlines(keepends=True)
+    (copy / REGISTRY_FILE).unlink()  # as a build made before the config existed: its card hashes what is left
+    _refit_card_hash(copy)
+    with pytest.raises(TahalufError, match="no speakers config .*use a current build"):
+        from_dataset(copy)
+    (copy / REGISTRY_FILE).write_bytes(b"".join(rows + rows[:1]))  # one entry twice
+    _refit_card_hash(copy)
+    with pytest.raises(TahalufError, match="not a valid speaker registry") as e:
+        from_dataset(copy)
+    assert [f.id for f in e.value.findings] == ["duplicate-id"]
+
+
+def _refit_card_hash(folder: Path) -> None:
+    """Make a changed dataset folder's card record its data files hash, as a build of those files would."""
+    import re
+    from tahaluf.core.signatures import data_files_hash
+    card = folder / "README.md"
+    text = card.read_text(encoding="utf-8")
+    old = re.search(r"full: `([0-9a-f]{64})`", text).group(1)
+    card.write_text(text.replace(old, data_files_hash(folder, full=True)), encoding="utf-8")

@@ -28,12 +28,11 @@ def _args(p: argparse.ArgumentParser) -> None:
 
 
 def _summary(res, seconds: float) -> None:
-    from tahaluf.dataset import CONFIGS, SPLIT_NAMES
     if res.source != "gold":
         print(f"note: annotation/gold/ does not exist yet; built from {res.source} (not the gold)")
     print(f"source: {res.source}")
-    for c in CONFIGS:
-        print(f"  {c:<10} " + "  ".join(f"{s}={res.counts[c][s]}" for s in SPLIT_NAMES))
+    for c, per in res.counts.items():
+        print(f"  {c:<10} " + "  ".join(f"{s}={n}" for s, n in per.items()))
     e = res.entity_stats
     print(f"entities: {e.entities} spans; {e.start_inside_token} start and {e.end_inside_token} end inside a "
           f"token; {e.crossing_sentence} cross a sentence boundary")

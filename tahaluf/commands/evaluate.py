@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     speakers = data_hash = None
     if args.reference is None:
-        ref = source_reference(args.data)
+        ref = source_reference(args.data, lazy=True)
         docs, reference, data_hash, speakers = ref.docs, ref.name, ref.data, ref.speakers
     else:
         docs, reference = load_source(args.reference)

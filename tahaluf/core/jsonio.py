@@ -83,13 +83,14 @@ _DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_int=_int, parse_floa
 
 
 def _too_deep(value: Any) -> bool:
-    stack = [(value, 1)]
-    while stack:
-        v, d = stack.pop()
-        if isinstance(v, (dict, list)):
-            if d > MAX_DEPTH:
-                return True
-            stack.extend((c, d + 1) for c in (v.values() if isinstance(v, dict) else v))
+    """Whether a container nests deeper than :data:`MAX_DEPTH`, level by level (containers only)."""
+    level = [value] if isinstance(value, (dict, list)) else []
+    depth = 1
+    while level:
+        if depth > MAX_DEPTH:
+            return True
+        level = [c for v in level for c in (v.values() if isinstance(v, dict) else v) if isinstance(c, (dict, list))]
+        depth += 1
     return False
 
 
@@ -168,15 +169,24 @@ def parse_jsonl(text: str, name: str) -> tuple[list[tuple[int, Any]], list[Findi
     for i, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
-        try:
-            out.append((i, loads(line, f"{name}:{i}")))
-        except JSONRefused as e:
-            f = e.findings[0]
-            if f.id == "malformed-file":
-                f = Finding(f.id, f.message.replace(" at line 1 column", " at column"), f.location,
-                            got=short(line), expected="one JSON object per line")
+        value, f = parse_line(line, f"{name}:{i}")
+        if f is None:
+            out.append((i, value))
+        else:
             found.append(f)
     return out, found
+
+
+def parse_line(line: str, where: str) -> tuple[Any, Finding | None]:
+    """One line of JSON Lines: ``(value, None)``, or ``(None, finding)`` if :func:`loads` refuses it."""
+    try:
+        return loads(line, where), None
+    except JSONRefused as e:
+        f = e.findings[0]
+        if f.id == "malformed-file":
+            f = Finding(f.id, f.message.replace(" at line 1 column", " at column"), f.location,
+                        got=short(line), expected="one JSON object per line")
+        return None, f
 
 
 def read_jsonl(path: str | Path) -> list[Any]:

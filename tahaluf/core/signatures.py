@@ -76,9 +76,10 @@ class Documents(list):
 def documents_hash(docs: Iterable) -> str:
     """sha256 (12 hex digits) of the canonical JSON of annotated documents
     (a list of them; :class:`DocumentsHasher` hashes them one by one; a
-    :class:`Documents` list gives the hash it carries)."""
-    if isinstance(docs, Documents) and docs.known_hash():
-        return docs.known_hash()
+    :class:`Documents` list, or any sequence with a ``known_hash()``, gives the hash it carries)."""
+    known = getattr(docs, "known_hash", None)  # a Documents list, or the reference cache's StoredDocuments
+    if known is not None and known():
+        return known()
     h = DocumentsHasher()
     for d in docs:
         h.add(d)
@@ -89,8 +90,12 @@ def file_sums(folder: Path, pattern: str) -> list[tuple[str, str, int]]:
     """``(sha256, path relative to folder, size)`` of the files matching ``pattern``, in path order."""
     out = []
     for p in sorted(folder.glob(pattern)):
-        b = p.read_bytes()
-        out.append((hashlib.sha256(b).hexdigest(), p.relative_to(folder).as_posix(), len(b)))
+        h, size = hashlib.sha256(), 0
+        with open(p, "rb") as fh:  # in blocks: a data file can be larger than memory should hold
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+                size += len(block)
+        out.append((h.hexdigest(), p.relative_to(folder).as_posix(), size))
     return out
 
 

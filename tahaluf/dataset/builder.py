@@ -42,9 +42,9 @@ from tahaluf.core.jsonio import jsonl_bytes
 from tahaluf.core.model import Document, Speaker
 from tahaluf.core.schema import SCHEMA, Schema
 from tahaluf.dataset.card import LICENSE_FILE, CardStats, licence_text, render_card
-from tahaluf.dataset.configs import CONFIGS, DATA_DIR, DATA_PATTERN, SPLIT_NAMES, data_file
+from tahaluf.dataset.configs import CONFIGS, DATA_DIR, DATA_FILES, DATA_PATTERN, REGISTRY_SPLIT, data_file, splits_of
 from tahaluf.dataset.croissant import CROISSANT_FILE, croissant, croissant_bytes
-from tahaluf.dataset.rows import EntityStats, Placement, RowMaker, placement_of
+from tahaluf.dataset.rows import EntityStats, Placement, RowMaker, placement_of, speaker_rows
 
 
 def data_files_hash(dataset_dir: str | Path | None = None, *, full: bool = False) -> str:
@@ -64,8 +64,9 @@ def write_dataset(folder: Path, docs: Iterable[Document], speakers: Mapping[str,
     one document at a time: each document's rows are written to the end of
     their config's split file (so every file is in corpus order) and added to
     the card's statistics (:class:`tahaluf.dataset.card.CardStats`), then
-    dropped. The files are hashed as they are written."""
-    paths_ = {(c, s): data_file(c, s) for c in CONFIGS for s in SPLIT_NAMES}
+    dropped; then the ``speakers`` registry, whole, in its one split. The files
+    are hashed as they are written."""
+    paths_ = {(c, s): data_file(c, s) for c, s in DATA_FILES}
     hashes = {k: hashlib.sha256() for k in paths_}
     sizes = dict.fromkeys(paths_.values(), 0)
     stats = CardStats(speakers, source, schema)
@@ -88,13 +89,19 @@ def write_dataset(folder: Path, docs: Iterable[Document], speakers: Mapping[str,
                 sizes[paths_[k]] += len(b)
                 written[c] = len(b)
             stats.add(d, place, rows, est, written)
+        k = ("speakers", REGISTRY_SPLIT)  # the registry: not split by article, written whole
+        b = jsonl_bytes(reg := speaker_rows(speakers))
+        out[k].write(b)
+        hashes[k].update(b)
+        sizes[paths_[k]] += len(b)
+        stats.add_registry(k[0], reg, len(b))
     stats.finish()
     sums = sorted(((hashes[k].hexdigest(), rel, sizes[rel]) for k, rel in paths_.items()),
                   key=lambda x: PurePosixPath(x[1]))  # the order of signatures.file_sums
     card = render_card(stats, schema, sums, sizes)
     (folder / "README.md").write_bytes(card.encode("utf-8"))
     (folder / LICENSE_FILE).write_bytes(licence_text().encode("utf-8"))
-    rows_per = {(c, s_): stats.rows[c, s_] for c in CONFIGS for s_ in SPLIT_NAMES}
+    rows_per = {k: stats.rows[k] for k in DATA_FILES}
     doc = croissant(sums, rows_per, schema, signatures.sums_hash(sums)[:12], stats.hasher.hexdigest())
     (folder / CROISSANT_FILE).write_bytes(croissant_bytes(doc))
     return stats
@@ -128,7 +135,7 @@ def build(out_dir: str | Path | None = None, *, docs: Iterable[Document] | None 
         staging.chmod(0o755)  # mkdtemp makes it private; the dataset folder is not
         stats = write_dataset(staging, docs, speakers, source=source or "custom", placements=placements,
                               schema=schema)
-    counts = {c: {s: stats.rows[c, s] for s in SPLIT_NAMES} for c in CONFIGS}
+    counts = {c: {s: stats.rows[c, s] for s in splits_of(c)} for c in CONFIGS}
     return BuildResult(out, stats.source, data_files_hash(out), counts, stats.entity_stats)
 
 

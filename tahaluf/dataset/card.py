@@ -36,7 +36,8 @@ from tahaluf.core.model import Document, Speaker
 from tahaluf.core.schema import Schema
 from tahaluf.core.version import __version__
 import tahaluf.dataset.about as about
-from tahaluf.dataset.configs import CONFIGS, DATA_DIR, DEFAULT_CONFIG, SPLIT_NAMES, data_file, features
+from tahaluf.dataset.configs import (
+    CONFIGS, DATA_DIR, DATA_FILES, DEFAULT_CONFIG, REGISTRY_SPLIT, SPLIT_NAMES, data_file, features, splits_of)
 from tahaluf.dataset.arrowsize import TableBytes
 from tahaluf.dataset.rows import EntityStats, Placement
 
@@ -73,17 +74,17 @@ def _card_yaml(stats: CardStats, schema: Schema, sizes: Mapping[str, int]) -> st
     )
     MetadataConfigs({
         c: {**({"default": True} if c == DEFAULT_CONFIG else {}),
-            "data_files": [{"split": s, "path": data_file(c, s)} for s in SPLIT_NAMES]}
+            "data_files": [{"split": s, "path": data_file(c, s)} for s in splits_of(c)]}
         for c in CONFIGS
     }).to_dataset_card_data(card)
     infos = {}
     for c in CONFIGS:
         feats = features(c, schema)
         splits = SplitDict()
-        for s in SPLIT_NAMES:
+        for s in splits_of(c):
             splits.add(SplitInfo(name=s, num_bytes=stats.nbytes[c, s], num_examples=stats.rows[c, s]))
         infos[c] = DatasetInfo(features=feats, splits=splits,
-                               download_size=sum(sizes[data_file(c, s)] for s in SPLIT_NAMES),
+                               download_size=sum(sizes[data_file(c, s)] for s in splits_of(c)),
                                dataset_size=sum(v.num_bytes for v in splits.values()))
     DatasetInfosDict(infos).to_dataset_card_data(card)
     return card.to_yaml()
@@ -125,8 +126,7 @@ class CardStats:
         self.n_docs = 0
         self.rows: Counter = Counter()
         self.first: dict[tuple[str, str], dict] = {}
-        self.tables = {(c, s): TableBytes(features(c, schema), f"config {c}, split {s}")
-                       for c in CONFIGS for s in SPLIT_NAMES}
+        self.tables = {(c, s): TableBytes(features(c, schema), f"config {c}, split {s}") for c, s in DATA_FILES}
         self.nbytes: dict[tuple[str, str], int] = {}
         self.split_docs: dict[str, list[str]] = {s: [] for s in SPLIT_NAMES}
         self.per_split: dict[str, Counter] = {s: Counter() for s in SPLIT_NAMES}
@@ -137,7 +137,7 @@ class CardStats:
         self.aff: Counter = Counter()
         self.labels: Counter = Counter()
         self.dst: Counter = Counter()
-        self.quote_speakers: set[str] = set()
+        self.quote_speakers: dict[str, set[str]] = {s: set() for s in SPLIT_NAMES}
         self.cues = self.srcs = 0
 
     def add(self, doc: Document, place: Placement, rows: Mapping[str, list[dict]], est: EntityStats,
@@ -162,7 +162,7 @@ class CardStats:
         self.ent.update((e.label, s) for e in doc.entities)
         for r in rows["quotes"]:
             self.qt[r["quote_type"], s] += 1
-            self.quote_speakers.add(r["speaker_id"])
+            self.quote_speakers[s].add(r["speaker_id"])
             self.cues += r["cue"] is not None
             self.srcs += r["source"] is not None
             sp = self.speakers[r["speaker_id"]]
@@ -171,6 +171,14 @@ class CardStats:
             self.st[r["target"], r["label"], s] += 1
             self.labels[r["label"]] += 1
         self.dst.update(doc.doc_stance.items())
+
+    def add_registry(self, config: str, rows: list[dict], size: int) -> None:
+        """Add the rows of a registry config (one split, :data:`~tahaluf.dataset.configs.REGISTRY_SPLIT`)."""
+        k = (config, REGISTRY_SPLIT)
+        self.rows[k] += len(rows)
+        if rows:
+            self.first.setdefault(k, rows[0])
+        self.tables[k].add(rows, size)
 
     def finish(self) -> None:
         """Encode the last chunks and record every split's Arrow size."""
@@ -224,7 +232,8 @@ def _statistics(stats: CardStats, schema: Schema) -> dict[str, str]:
     return {
         "affiliation_table": affiliation, "stance_majority": majority, "doc_stance_summary": doc_stance,
         "split_table": splits, "fold_table": folds, "entity_table": entities, "quote_table": quotes,
-        "stance_table": stance, "n_speakers": str(len(stats.quote_speakers)), "n_quotes": str(nq),
+        "stance_table": stance, "n_speakers": str(len(set().union(*stats.quote_speakers.values()))),
+        "n_quotes": str(nq), "registry_summary": _registry_summary(stats),
         "n_with_cue": str(stats.cues), "n_with_source": str(stats.srcs), "n_entities": str(e.entities),
         "n_start_inside": str(e.start_inside_token), "n_end_inside": str(e.end_inside_token),
         "n_crossing": str(e.crossing_sentence), "n_merged": str(e.sentences_merged),
@@ -232,10 +241,21 @@ def _statistics(stats: CardStats, schema: Schema) -> dict[str, str]:
     }
 
 
+def _registry_summary(stats: CardStats) -> str:
+    """How many registry entries there are, and how many speakers of each later split no ``train`` quotation has."""
+    kinds = Counter(sp.kind for sp in stats.speakers.values())
+    first, *rest = SPLIT_NAMES
+    seen = stats.quote_speakers[first]
+    per = "; ".join(f"of the {len(stats.quote_speakers[s])} speakers quoted in `{s}`, "
+                    f"{len(stats.quote_speakers[s] - seen)} are never quoted in `{first}`" for s in rest)
+    return (f"{len(stats.speakers)} entries (kind " + ", ".join(f"`{k}`: {n}" for k, n in sorted(kinds.items()))
+            + f"); {per}")
+
+
 def _example(stats: CardStats, config: str, max_items: int = 8) -> str:
     """The first row of a config as JSON, one key a line, long lists cut to
     ``max_items`` (marked with a trailing ``"..."``)."""
-    for s in SPLIT_NAMES:
+    for s in splits_of(config):
         if (config, s) in stats.first:
             row = stats.first[config, s]
             lines = []
@@ -251,13 +271,14 @@ def render_card(stats: CardStats, schema: Schema, sums: list[tuple[str, str, int
                 sizes: Mapping[str, int]) -> str:
     """The dataset card: YAML front matter plus :data:`CARD_TEMPLATE` filled in."""
     h = signatures.sums_hash(sums)
-    rows_per = {(c, s): stats.rows[c, s] for c in CONFIGS for s in SPLIT_NAMES}
+    rows_per = {k: stats.rows[k] for k in DATA_FILES}
     files = _counts_table(["file", "rows", "bytes", "sha256"], [
         [f"`{p}`", rows_per[tuple(p[len(DATA_DIR) + 1:-len('.jsonl')].split('/'))], n, f"`{s}`"]
         for s, p, n in sums])
-    configs = _counts_table(["config", "one row is", "train", "validation", "test"], [
-        [f"`{c}`" + (" (default)" if c == DEFAULT_CONFIG else ""), what] + [rows_per[c, s] for s in SPLIT_NAMES]
-        for c, what in CONFIGS.items()])
+    split_cols = list(dict.fromkeys(s for _, s in DATA_FILES))  # train, validation, test, registry
+    configs = _counts_table(["config", "one row is", *split_cols], [
+        [f"`{c}`" + (" (default)" if c == DEFAULT_CONFIG else ""), what]
+        + [rows_per.get((c, s), "-") for s in split_cols] for c, what in CONFIGS.items()])
     if stats.source == "gold":
         source_note = "the adjudicated gold (`annotation/gold/`)"
     else:
@@ -288,6 +309,8 @@ def render_card(stats: CardStats, schema: Schema, sums: list[tuple[str, str, int
         "split_rationale": corpus.SPLIT_RATIONALE,  # stated once, in corpus.py
         "example_entities": _example(stats, "entities"),
         "example_stance": _example(stats, "stance"),
+        "example_speakers": _example(stats, "speakers"),
+        "registry_split": REGISTRY_SPLIT,
         **_statistics(stats, schema),
     }
     try:

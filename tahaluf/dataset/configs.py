@@ -6,13 +6,27 @@ Configs (declared as data in :data:`CONFIGS`; the fields are in :func:`features`
     ``quotes``               one row per quotation: spans, cue, source, speaker,
                              context paragraph
     ``stance``               one row per quotation and stance target
+    ``speakers``             one row per entry of the speaker registry
+                             (``annotation/speakers.json``): the ids the
+                             ``quotes`` task predicts
 
 Splits
-    The document-disjoint ``train`` / ``validation`` / ``test`` split of
-    :data:`tahaluf.corpus.SPLITS`. Every row also carries ``fold`` (the
-    article's position in the corpus, :func:`tahaluf.corpus.fold_of`) for
-    leave-one-document-out cross-validation, the primary protocol: load
+    The article configs (:data:`ARTICLE_CONFIGS`: every config but
+    ``speakers``) have the document-disjoint ``train`` / ``validation`` /
+    ``test`` split of :data:`tahaluf.corpus.SPLITS`. Every row of them also
+    carries ``doc_id`` and ``fold`` (the article's position in the corpus,
+    :func:`tahaluf.corpus.fold_of`) for leave-one-document-out
+    cross-validation, the primary protocol: load
     ``split="train+validation+test"`` and hold out one fold at a time.
+
+    The registry is not split by article: a speaker may be quoted in several
+    splits, and the ``test`` speakers must be known to a system that never
+    saw a ``test`` quotation. :data:`REGISTRY_CONFIGS` have one split,
+    :data:`REGISTRY_SPLIT` (``registry``; ``all`` is a keyword of the
+    ``datasets`` library, and ``train`` would say the test speakers are
+    training data), rows in registry order, no ``doc_id`` or ``fold``.
+    :func:`splits_of` gives a config's splits, :data:`DATA_FILES` every
+    (config, split) pair the build writes.
 
 Files
     ``data/<config>/<split>.jsonl`` (:func:`data_file`), one JSON object a
@@ -41,9 +55,24 @@ CONFIGS: dict[str, str] = {
     "entities": "one row per sentence: camel-tools tokens with BIO entity tags and character offsets",
     "quotes": "one row per quotation: quote, cue and source spans, type, speaker and context paragraph",
     "stance": "one row per quotation and stance target: quote, context, target and stance label",
+    "speakers": "one row per speaker of the registry (not split by article): id, English name, Arabic "
+                "spellings, role, affiliation, aliases",
 }
 DEFAULT_CONFIG = "documents"
 SPLIT_NAMES: tuple[str, ...] = tuple(corpus.SPLITS)
+
+#: configs that are a registry, not rows of articles: one split, :data:`REGISTRY_SPLIT`
+REGISTRY_CONFIGS: tuple[str, ...] = ("speakers",)
+REGISTRY_SPLIT = "registry"
+#: configs whose rows belong to an article (``doc_id``, ``fold``), split by :data:`SPLIT_NAMES`
+ARTICLE_CONFIGS: tuple[str, ...] = tuple(c for c in CONFIGS if c not in REGISTRY_CONFIGS)
+
+
+def splits_of(config: str) -> tuple[str, ...]:
+    """The splits of a config: :data:`SPLIT_NAMES`, or ``(REGISTRY_SPLIT,)`` for a registry."""
+    check_config(config)
+    return (REGISTRY_SPLIT,) if config in REGISTRY_CONFIGS else SPLIT_NAMES
+
 
 DATA_DIR = "data"
 DATA_PATTERN = f"{DATA_DIR}/*/*.jsonl"
@@ -124,6 +153,16 @@ def features(config: str, schema: Schema = SCHEMA):
             "context": s,
             **{t: stance_class for t in schema.target_names},
         })
+    if config == "speakers":  # the keys and order of Speaker.to_dict
+        return Features({
+            "speaker_id": s,
+            "name_en": s,
+            "kind": s,
+            "spellings": List(s),
+            "role": s,
+            "affiliation": s,
+            "aliases": List(s),
+        })
     # stance
     return Features({
         "id": s,
@@ -147,3 +186,7 @@ def check_config(config: str) -> None:
     """Refuse a config name that :data:`CONFIGS` does not declare (with a did-you-mean)."""
     if config not in CONFIGS:
         raise TahalufError(f"unknown dataset config {config!r}. {did_you_mean(config, CONFIGS)}")
+
+
+#: every (config, split) the build writes, in config order then split order
+DATA_FILES: tuple[tuple[str, str], ...] = tuple((c, s) for c in CONFIGS for s in splits_of(c))

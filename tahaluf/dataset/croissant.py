@@ -4,7 +4,8 @@ Made by ``tahaluf build`` next to the card, from the same declarations:
 
 * one ``cr:FileObject`` per data file (``data/<config>/<split>.jsonl``, path
   relative to the dataset folder, ``sha256`` of its bytes, JSON Lines);
-* one ``cr:RecordSet`` per config and split, named ``<config>_<split>``, whose
+* one ``cr:RecordSet`` per config and split, named ``<config>_<split>``
+  (``speakers_registry`` for the registry's one split), whose
   fields are :func:`tahaluf.dataset.configs.features` translated by
   :func:`fields_of`: ``Value("string")`` and a ClassLabel (stored by name) are
   ``sc:Text`` (a ClassLabel's names are in the field's description),
@@ -29,7 +30,7 @@ from typing import Any
 from tahaluf.core.schema import Schema
 from tahaluf.core.version import __version__
 import tahaluf.dataset.about as about
-from tahaluf.dataset.configs import CONFIGS, SPLIT_NAMES, data_file, features
+from tahaluf.dataset.configs import CONFIGS, data_file, features, splits_of
 
 CROISSANT_FILE = "croissant.json"
 
@@ -130,7 +131,7 @@ def croissant(sums: list[tuple[str, str, int]], rows_per: dict[tuple[str, str], 
     by_path = {p: (s, n) for s, p, n in sums}
     distribution, record_sets = [], []
     for c, what in CONFIGS.items():
-        for s in SPLIT_NAMES:
+        for s in splits_of(c):
             sha, size = by_path[data_file(c, s)]
             fid = _file_id(c, s)
             distribution.append({

@@ -44,7 +44,9 @@ def load(config: str = DEFAULT_CONFIG, split: str | None = None, *, dataset_dir:
 
     ``split`` is ``train``, ``validation``, ``test``, several joined by ``+``
     (``"train+validation+test"``: the whole corpus, for cross-validation), or
-    ``None`` for a :class:`datasets.DatasetDict` of every split. Rows are
+    ``None`` for a :class:`datasets.DatasetDict` of every split; the
+    ``speakers`` registry has the one split ``registry``
+    (:func:`tahaluf.dataset.configs.splits_of`). Rows are
     encoded with the features the card declares, so ClassLabel columns hold
     ids and ``ds.features`` has the names.
     """

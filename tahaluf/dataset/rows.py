@@ -30,6 +30,12 @@ Speakers (``quotes``, ``stance``)
     A quotation's speaker id is resolved through the registry's aliases
     (:func:`tahaluf.core.speakers.resolve`); rows carry the registry id. A
     speaker the registry does not know makes the build fail.
+
+The registry (``speakers``)
+    :func:`speaker_rows`: one row per registry entry, in registry order,
+    exactly :meth:`tahaluf.core.model.Speaker.to_dict` (so
+    ``Speaker.from_dict(row)`` reads one back); every split's speakers, not
+    only those of one split.
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ from tahaluf.core.errors import TahalufError
 from tahaluf.core.model import Document, Speaker
 from tahaluf.core.schema import SCHEMA, Schema
 from tahaluf.core.speakers import resolve
-from tahaluf.dataset.configs import CONFIGS, SPLIT_NAMES, features
+from tahaluf.dataset.configs import ARTICLE_CONFIGS, REGISTRY_SPLIT, SPLIT_NAMES, features
 
 
 @dataclass(frozen=True)
@@ -227,6 +233,19 @@ def stance_rows(quotes: list[dict], schema: Schema = SCHEMA) -> list[dict]:
     } for q in quotes for t in schema.stance_targets if q.get(t.name) is not None]
 
 
+def _check_keys(config: str, rows: list[dict], keys: list[str]) -> None:
+    for r in rows:
+        if list(r) != keys:  # a row builder out of step with its declared features
+            raise TahalufError(f"config {config}: row keys {list(r)} differ from the features {keys}")
+
+
+def speaker_rows(speakers: Mapping[str, Speaker]) -> list[dict]:
+    """The ``speakers`` config: one row per registry entry, in registry order (the module docstring)."""
+    rows = [sp.to_dict() for sp in speakers.values()]
+    _check_keys("speakers", rows, list(features("speakers")))
+    return rows
+
+
 def placement_of(doc_id: str, placements: Mapping[str, Placement] | None) -> Placement:
     """Where a document goes: ``placements[doc_id]``, by default :data:`tahaluf.corpus.SPLITS`
     and :func:`tahaluf.corpus.fold_of`; an unknown split is refused."""
@@ -247,7 +266,7 @@ class RowMaker:
 
     def __init__(self, speakers: Mapping[str, Speaker], schema: Schema = SCHEMA) -> None:
         self.speakers, self.schema = speakers, schema
-        self.keys = {c: list(features(c, schema)) for c in CONFIGS}
+        self.keys = {c: list(features(c, schema)) for c in ARTICLE_CONFIGS}
 
     def rows(self, doc: Document, place: Placement) -> tuple[dict[str, list[dict]], EntityStats]:
         er, st = entity_rows(doc, place, self.schema)
@@ -255,9 +274,7 @@ class RowMaker:
         out = {"documents": [document_row(doc, place, self.schema)], "entities": er, "quotes": qr,
                "stance": stance_rows(qr, self.schema)}
         for c, rs in out.items():
-            for r in rs:
-                if list(r) != self.keys[c]:  # a row builder out of step with its declared features
-                    raise TahalufError(f"config {c}: row keys {list(r)} differ from the features {self.keys[c]}")
+            _check_keys(c, rs, self.keys[c])
         return out, st
 
 
@@ -280,7 +297,8 @@ def build_rows(docs: list[Document], speakers: Mapping[str, Speaker], *, source:
     missing = [d.doc_id for d in docs if placements is not None and d.doc_id not in placements]
     if missing:
         raise TahalufError(f"documents with no split or fold: {missing}")
-    rows: dict[str, dict[str, list[dict]]] = {c: {s: [] for s in SPLIT_NAMES} for c in CONFIGS}
+    rows: dict[str, dict[str, list[dict]]] = {c: {s: [] for s in SPLIT_NAMES} for c in ARTICLE_CONFIGS}
+    rows["speakers"] = {REGISTRY_SPLIT: speaker_rows(speakers)}
     est = EntityStats()
     maker = RowMaker(speakers, schema)
     for d in docs:

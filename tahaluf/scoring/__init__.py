@@ -7,6 +7,7 @@ module          what it does
 ``evaluate``    :func:`~tahaluf.scoring.evaluate.evaluate`: validate, score, sign
 ``submission``  the submission format, its reader and its checks
 ``entities``    strict and nervaluate scores of entity spans; seqeval-compatible BIO
+``modes``       nervaluate's four schemas: the greedy pairing, and vectorised over documents
 ``quotes``      quotation spans, cues, sources, speakers, end to end
 ``stance``      stance over the reference quotations: macro F1, F_avg, accuracy
 ``report``      plain-text reports; the README's match-mode table

@@ -45,7 +45,6 @@ Reference spans
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -56,93 +55,12 @@ from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap, f_from_pr, macro_
 from tahaluf.core.model import Document
 from tahaluf.core.schema import SCHEMA, Schema
 from tahaluf.core.tagging import TagSet, decode, doc_tokens, project, sentence_starts
+from tahaluf.scoring.modes import COUNT_KEYS, HALF_CREDIT, MODES, greedy_counts, mode_counts, mode_counts_docs
 
-#: nervaluate's schemas, in its order.
-MODES: tuple[str, ...] = ("strict", "exact", "partial", "ent_type")
-#: count columns of a mode
-COUNT_KEYS: tuple[str, ...] = ("correct", "incorrect", "partial", "missed", "spurious")
-#: schemas whose precision/recall give half credit to partial matches
-HALF_CREDIT = {"partial", "ent_type"}
+__all__ = ["COUNT_KEYS", "HALF_CREDIT", "MODES", "Counts", "DocCounts", "Tally", "doc_counts", "exact_hits",
+           "gold_entity_spans", "greedy_counts", "mode_counts", "mode_counts_docs", "score_spans", "strict_bio", "strict_counts", "strict_counts_docs", "summarise", "summarise_counts"]
 
 Spans = Sequence[tuple[int, int, int]]
-
-
-def _flat(spans: Spans) -> bool:
-    return all(spans[i][0] >= spans[i - 1][1] for i in range(1, len(spans)))
-
-
-def greedy_counts(mode: str, gold: Spans, pred: Spans) -> tuple[int, int, int, int, int]:
-    """nervaluate's strategy ``mode`` on one document: (correct, incorrect, partial, missed, spurious).
-
-    ``gold`` and ``pred`` are sorted lists of ``(start, end, type)``.
-    """
-    c = i = p = s = 0
-    matched = [False] * len(gold)
-    flat = _flat(gold)
-    ends = [g[1] for g in gold]
-    starts = [g[0] for g in gold]
-    for ps, pe, pt in pred:
-        if flat:  # the reference entities that can overlap form one run
-            lo = bisect.bisect_right(ends, ps)
-            hi = bisect.bisect_left(starts, pe)
-        else:
-            lo, hi = 0, len(gold)
-        if mode == "ent_type":
-            best = None
-            best_d = None
-            other = None
-            for k in range(lo, hi):
-                if matched[k]:
-                    continue
-                gs, ge, gt = gold[k]
-                if gs < pe and ps < ge:
-                    if gt == pt:
-                        d = abs(ps - gs) + abs(pe - ge)
-                        if best_d is None or d < best_d:
-                            best, best_d = k, d
-                    elif other is None:
-                        other = k
-            if best is not None:
-                c += 1
-                matched[best] = True
-            elif other is not None:
-                i += 1
-                matched[other] = True
-            else:
-                s += 1
-            continue
-        hit = None
-        near = None
-        for k in range(lo, hi):
-            if matched[k]:
-                continue
-            gs, ge, gt = gold[k]
-            if mode == "partial":
-                if gs < pe and ps < ge:
-                    if gs == ps and ge == pe:
-                        hit = k
-                        break
-                    if near is None:
-                        near = k
-                continue
-            if gs == ps and ge == pe and (mode == "exact" or gt == pt):
-                hit = k
-                break
-            if near is None and gs < pe and ps < ge:
-                near = k
-        if hit is not None:
-            c += 1
-            matched[hit] = True
-        elif near is not None:
-            if mode == "partial":
-                p += 1
-            else:
-                i += 1
-            matched[near] = True
-        else:
-            s += 1
-    m = matched.count(False)
-    return c, i, p, m, s
 
 
 @dataclass
@@ -202,15 +120,24 @@ def strict_counts_docs(gold_docs: Sequence[Spans], pred_docs: Sequence[Spans], n
     document's spans as a set; a prediction is a hit iff its document has the
     same reference row)."""
     n = len(gold_docs)
-    g = np.unique(_stacked(gold_docs), axis=0)
-    p = np.unique(_stacked(pred_docs), axis=0)
+    g, p = _stacked(gold_docs), _stacked(pred_docs)
     both = np.concatenate([g, p])
-    if len(both):
-        _, inv = np.unique(both, axis=0, return_inverse=True)
-        inv = inv.reshape(-1)
-        hit = np.isin(inv[len(g):], inv[:len(g)])
+    width = int(both[:, 1:3].max(initial=0)) + 1
+    if len(both) and both.min() >= 0 and both[:, 3].max() < n_types and n * width * width * n_types < 2 ** 62:
+        # each row as one integer (document, start, end, type), in that order
+        scale = np.array([width * width * n_types, width * n_types, n_types, 1], dtype=np.int64)
+        kg, kp = np.unique(g @ scale), np.unique(p @ scale)
+        hit = np.isin(kp, kg)
+        g, p = (np.column_stack([k // scale[0], 0 * k, 0 * k, k % n_types]) for k in (kg, kp))
     else:
-        hit = np.zeros(0, dtype=bool)
+        g, p = np.unique(g, axis=0), np.unique(p, axis=0)
+        both = np.concatenate([g, p])
+        if len(both):
+            _, inv = np.unique(both, axis=0, return_inverse=True)
+            inv = inv.reshape(-1)
+            hit = np.isin(inv[len(g):], inv[:len(g)])
+        else:
+            hit = np.zeros(0, dtype=bool)
     size = n * n_types
     out = np.zeros((n, n_types, 3), dtype=np.int64)
     out[..., 0] = np.bincount(p[hit, 0] * n_types + p[hit, 3], minlength=size).reshape(n, n_types)
@@ -222,21 +149,6 @@ def strict_counts_docs(gold_docs: Sequence[Spans], pred_docs: Sequence[Spans], n
 def doc_counts(gold: Spans, pred: Spans, n_types: int, *, modes: bool = True) -> DocCounts:
     strict = strict_counts(gold, pred, n_types)
     return DocCounts(strict, mode_counts(gold, pred, n_types) if modes else None)
-
-
-def mode_counts(gold: Spans, pred: Spans, n_types: int) -> np.ndarray:
-    """nervaluate's counts of one document: ``(4, 1 + n_types, 5)`` (see :class:`DocCounts`)."""
-    gold = sorted(gold)
-    pred = sorted(pred)
-    out = np.zeros((len(MODES), 1 + n_types, 5), dtype=np.int64)
-    by_type_g = [[x for x in gold if x[2] == t] for t in range(n_types)]
-    by_type_p = [[x for x in pred if x[2] == t] for t in range(n_types)]
-    for mi, mode in enumerate(MODES):
-        out[mi, 0] = greedy_counts(mode, gold, pred)
-        for t in range(n_types):
-            if by_type_g[t] or by_type_p[t]:
-                out[mi, 1 + t] = greedy_counts(mode, by_type_g[t], by_type_p[t])
-    return out
 
 
 # -- metrics from counts ---------------------------------------------------------
@@ -257,11 +169,49 @@ def _macro(strict: np.ndarray):
     return macro_prf(strict[..., 0], strict[..., 1], strict[..., 2])
 
 
+class Counts:
+    """Per-document counts added one document at a time: ``strict`` ``(n_docs, n_types, 3)``
+    and ``modes`` ``(n_docs, 4, 1 + n_types, 5)`` (see :class:`DocCounts`), filled at each
+    document's position. Documents are counted in blocks of :attr:`BLOCK` (the strict
+    counts of a block in one :func:`strict_counts_docs` pass), so only a block's spans are held."""
+
+    BLOCK = 512
+
+    def __init__(self, n_docs: int, n_types: int, *, modes: bool = True) -> None:
+        self.n_types = n_types
+        self.strict = np.zeros((n_docs, n_types, 3), dtype=np.int64)
+        self.modes = np.zeros((n_docs, len(MODES), 1 + n_types, 5), dtype=np.int64) if modes else None
+        self._block: list[tuple[int, Spans, Spans]] = []
+
+    def add(self, j: int, gold: Spans, pred: Spans) -> None:
+        self._block.append((j, gold, pred))
+        if len(self._block) >= self.BLOCK:
+            self.flush()
+
+    def flush(self) -> Counts:
+        if self._block:
+            js = [j for j, _, _ in self._block]
+            golds = [g for _, g, _ in self._block]
+            preds = [p for _, _, p in self._block]
+            self.strict[js] = strict_counts_docs(golds, preds, self.n_types)
+            if self.modes is not None:
+                self.modes[js] = mode_counts_docs(golds, preds, self.n_types)
+            self._block = []
+        return self
+
+
 def summarise(per_doc: list[DocCounts], labels: Sequence[str], *, bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP,
               doc_ids: Sequence[str] = ()) -> dict:
     """The entity report (see :mod:`tahaluf.scoring` for its keys) from per-document counts."""
     n_types = len(labels)
     strict = np.stack([d.strict for d in per_doc]) if per_doc else np.zeros((0, n_types, 3), np.int64)
+    modes = np.stack([d.modes for d in per_doc]) if per_doc and per_doc[0].modes is not None else None
+    return summarise_counts(strict, modes, labels, bootstrap=bootstrap, doc_ids=doc_ids)
+
+
+def summarise_counts(strict: np.ndarray, modes: np.ndarray | None, labels: Sequence[str], *,
+                     bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, doc_ids: Sequence[str] = ()) -> dict:
+    """:func:`summarise` of the per-document count arrays of :class:`Counts`."""
     tot = strict.sum(axis=0)
     tp, npred, ngold = int(tot[:, 0].sum()), int(tot[:, 1].sum()), int(tot[:, 2].sum())
     p, r, f = prf(tp, npred, ngold)
@@ -272,7 +222,7 @@ def summarise(per_doc: list[DocCounts], labels: Sequence[str], *, bootstrap: Boo
 
     micro_f = lambda s: prf(s[..., 0].sum(-1), s[..., 1].sum(-1), s[..., 2].sum(-1))[2]
     out: dict = {
-        "n_docs": len(per_doc),
+        "n_docs": len(strict),
         "n_gold": ngold,
         "n_pred": npred,
         "strict": {
@@ -293,8 +243,7 @@ def summarise(per_doc: list[DocCounts], labels: Sequence[str], *, bootstrap: Boo
         out["strict"]["per_type"][label] = {"precision": float(tp_), "recall": float(tr_), "f1": float(tf_),
                                             "tp": t_tp, "fp": t_pred - t_tp, "fn": t_gold - t_tp,
                                             "n_gold": t_gold}
-    if per_doc and per_doc[0].modes is not None:
-        modes = np.stack([d.modes for d in per_doc])
+    if len(strict) and modes is not None:
         mtot = modes.sum(axis=0)
         out["modes"] = {}
         for mi, mode in enumerate(MODES):
@@ -323,9 +272,9 @@ def summarise(per_doc: list[DocCounts], labels: Sequence[str], *, bootstrap: Boo
         dp, dr, df = prf(s[0], s[1], s[2])
         entry = {"n_gold": int(s[2]), "n_pred": int(s[1]), "tp": int(s[0]),
                  "strict_f1": float(df), "strict_precision": float(dp), "strict_recall": float(dr)}
-        if per_doc[j].modes is not None:
+        if modes is not None:
             for mi, mode in enumerate(MODES):
-                entry[f"{mode}_f1"] = float(_mode_prf(per_doc[j].modes[mi, 0], mode)[2])
+                entry[f"{mode}_f1"] = float(_mode_prf(modes[j, mi, 0], mode)[2])
         per[doc_id] = entry
     out["per_doc"] = per
     return rnd(out)
@@ -337,11 +286,11 @@ def score_spans(gold_docs: Sequence[Spans], pred_docs: Sequence[Spans], labels: 
     """Score per-document span lists (``(start, end, type_index)``) against the reference."""
     if len(gold_docs) != len(pred_docs):
         raise ValueError("gold and predictions have a different number of documents")
-    n_types = len(labels)
-    strict = strict_counts_docs(gold_docs, pred_docs, n_types)
-    per_doc = [DocCounts(strict[j], mode_counts(g, p, n_types) if modes else None)
-               for j, (g, p) in enumerate(zip(gold_docs, pred_docs))]
-    return summarise(per_doc, labels, bootstrap=bootstrap, doc_ids=doc_ids)
+    counts = Counts(len(gold_docs), len(labels), modes=modes)
+    for j, (g, p) in enumerate(zip(gold_docs, pred_docs)):
+        counts.add(j, g, p)
+    counts.flush()
+    return summarise_counts(counts.strict, counts.modes, labels, bootstrap=bootstrap, doc_ids=doc_ids)
 
 
 def gold_entity_spans(doc: Document, schema: Schema = SCHEMA, space: str = "char") -> list[tuple[int, int, int]]:
@@ -356,21 +305,29 @@ def gold_entity_spans(doc: Document, schema: Schema = SCHEMA, space: str = "char
     return list(zip(s.tolist(), e.tolist(), t.tolist()))
 
 
-def score_submission(sub, sign, *, bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, schema: Schema = SCHEMA,
-                     speakers=None, missing: str = "refuse") -> dict:
-    """The task's part of a result (:mod:`tahaluf.scoring.tasks`): the signatures
-    (one per schema, ``strict`` the headline) and :func:`score_spans` of the
-    submission in its space."""
-    labels = list(schema.entity_labels)
-    docs = list(sub.docs)
-    gold = [gold_entity_spans(d, schema, sub.space) for d in docs]
-    pred = [sub.entities.get(d.doc_id, []) for d in docs]
-    res = score_spans(gold, pred, labels, bootstrap=bootstrap, doc_ids=[d.doc_id for d in docs])
-    sigs = {m: sign(m, space=sub.space) for m in MODES}
-    out = {"space": sub.space, "signature": sigs["strict"], "signatures": sigs, **res}
-    for m in MODES:
-        out["modes"][m]["signature"] = sigs[m]
-    return out
+class Tally:
+    """A submission's counts added one article at a time (the sink of
+    :func:`tahaluf.scoring.submission.read_submission`), then the task's part of a result."""
+
+    def __init__(self, n_docs: int, *, schema: Schema = SCHEMA, speakers=None, missing: str = "refuse") -> None:
+        self.schema = schema
+        self.labels = list(schema.entity_labels)
+        self.counts = Counts(n_docs, len(self.labels))
+
+    def add(self, j: int, doc: Document, pred: Spans, space: str) -> None:
+        self.counts.add(j, gold_entity_spans(doc, self.schema, space), pred)
+
+    def result(self, sign, *, bootstrap: Bootstrap | None, doc_ids: Sequence[str], space: str) -> dict:
+        """The task's part of a result (:mod:`tahaluf.scoring.tasks`): the signatures
+        (one per schema, ``strict`` the headline) and the scores of :func:`score_spans`
+        in the submission's space."""
+        c = self.counts.flush()
+        res = summarise_counts(c.strict, c.modes, self.labels, bootstrap=bootstrap, doc_ids=doc_ids)
+        sigs = {m: sign(m, space=space) for m in MODES}
+        out = {"space": space, "signature": sigs["strict"], "signatures": sigs, **res}
+        for m in MODES:
+            out["modes"][m]["signature"] = sigs[m]
+        return out
 
 
 # -- seqeval-compatible fast path ---------------------------------------------------

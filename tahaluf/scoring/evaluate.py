@@ -7,11 +7,17 @@ Python API::
     result["strict"]["micro"]["f1"], result["signature"]
 
 :func:`evaluate` reads and validates a submission
-(:func:`tahaluf.scoring.submission.load_submission`, which refuses bad input
+(:func:`tahaluf.scoring.submission.read_submission`, which refuses bad input
 with :class:`~tahaluf.scoring.submission.SubmissionRefused`) and scores it
 against the reference documents (the adjudicated gold, or pass A while there
 is none: :func:`tahaluf.corpus.source_documents`) with the module that the
-task's :data:`~tahaluf.scoring.tasks.TASKS` entry names.
+task's :data:`~tahaluf.scoring.tasks.TASKS` entry names, while it reads:
+each article's counts are added to that module's ``Tally`` as its record is
+checked, and the article and its prediction are dropped, so neither the
+reference (read lazily from the reference cache:
+``source_documents(lazy=True)``) nor the submission is held whole.
+:func:`score_submission` scores a :class:`~tahaluf.scoring.submission.Submission`
+already read (for paired comparisons) with the same ``Tally``.
 
 Every result is a dict with ``task``, ``submission``, ``reference``,
 ``data``, ``version``, ``split`` or ``protocol``, ``bootstrap``,
@@ -34,6 +40,7 @@ from tahaluf.core.signatures import documents_hash, signature
 from tahaluf.core.version import __version__
 from tahaluf.corpus import load_speakers, source_documents
 from tahaluf.scoring.submission import Submission, load_submission
+from tahaluf.scoring.submission.reader import read_submission, scope_ids
 from tahaluf.scoring.tasks import get
 from tahaluf.scoring.tasks import task as task_named
 
@@ -44,14 +51,15 @@ def evaluate(source: str | Path | Iterable[Mapping] | None = None, *, task: str,
              speakers=None, name: str | None = None, text: str | None = None, data_hash: str | None = None) -> dict:
     """Validate and score a submission. See the module docstring."""
     if docs is None:
-        docs, reference = source_documents()
+        docs, reference = source_documents(lazy=True)
     if speakers is None and task == "quotes":
         speakers = load_speakers()
-    sub = load_submission(source if source is not None else [], task=task, split=split, docs=docs,
-                          schema=schema, speakers=speakers, missing=missing, name=name, text=text)
-    return score_submission(sub, all_docs=docs, reference=reference or "unknown", protocol=protocol,
-                            bootstrap=bootstrap, schema=schema, speakers=speakers, missing=missing,
-                            data_hash=data_hash)
+    scorer = importlib.import_module(task_named(task).module)
+    tally = scorer.Tally(len(scope_ids(docs, split)), schema=schema, speakers=speakers, missing=missing)
+    read = read_submission(source if source is not None else [], task=task, split=split, docs=docs,
+                           sink=tally.add, schema=schema, speakers=speakers, missing=missing, name=name, text=text)
+    return _result(read.task, read.name, read.split, read.doc_ids, read.space, tally.result, all_docs=docs,
+                   reference=reference or "unknown", protocol=protocol, bootstrap=bootstrap, data_hash=data_hash)
 
 
 def evaluate_submission_file(source: str | Path, *, task: str, split: str, docs: Sequence[Document],
@@ -74,25 +82,36 @@ def score_submission(sub: Submission, *, all_docs: Sequence[Document], reference
     """Score a validated :class:`~tahaluf.scoring.submission.Submission`; ``data_hash`` is the reference's
     documents hash when the documents were read back from a built dataset
     (:mod:`tahaluf.scoring.source`), else it is computed."""
+    scorer = importlib.import_module(task_named(sub.task).module)
+    tally = scorer.Tally(len(sub.docs), schema=schema, speakers=speakers, missing=missing)
+    for j, d in enumerate(sub.docs):
+        tally.add(j, d, sub.prediction(d.doc_id), sub.space)
+    return _result(sub.task, sub.name, sub.split, [d.doc_id for d in sub.docs], sub.space, tally.result,
+                   all_docs=all_docs, reference=reference, protocol=protocol, bootstrap=bootstrap,
+                   data_hash=data_hash)
+
+
+def _result(task: str, name: str, split: str, doc_ids: Sequence[str], space: str, scored, *,
+            all_docs: Sequence[Document], reference: str, protocol: str | None, bootstrap: Bootstrap | None,
+            data_hash: str | None) -> dict:
+    """The result's head, signatures and folds around the task's part (``scored(sign, ...)``)."""
     data = data_hash or documents_hash(all_docs)
-    common = {"split": None if protocol else sub.split, "protocol": protocol, "ref": reference, "data": data}
-    head = {"task": sub.task, "submission": sub.name, "reference": reference, "data": data,
+    common = {"split": None if protocol else split, "protocol": protocol, "ref": reference, "data": data}
+    head = {"task": task, "submission": name, "reference": reference, "data": data,
             "version": __version__}
-    head.update({"protocol": protocol} if protocol else {"split": sub.split})
+    head.update({"protocol": protocol} if protocol else {"split": split})
     head["bootstrap"] = bootstrap.to_dict() if bootstrap else None
 
     def sign(mode: str, **fields) -> str:
-        return signature(sub.task, mode, **common, **fields)
+        return signature(task, mode, **common, **fields)
 
-    head["intervals"] = bootstrap.check(len(sub.docs)) if bootstrap else None
-    scorer = importlib.import_module(task_named(sub.task).module)
-    res = {**head, **scorer.score_submission(sub, sign, bootstrap=bootstrap, schema=schema, speakers=speakers,
-                                             missing=missing)}
+    head["intervals"] = bootstrap.check(len(doc_ids)) if bootstrap else None
+    res = {**head, **scored(sign, bootstrap=bootstrap, doc_ids=doc_ids, space=space)}
     if protocol == "lodo":
-        key = FOLD_METRIC[sub.task]
-        for block in (res["per_target"].values() if sub.task == "stance" else (res,)):
-            block["folds"] = fold_summary(block["per_doc"], key, get(block, task_named(sub.task).headline.path[
-                2 if sub.task == "stance" else 0:]))
+        key = FOLD_METRIC[task]
+        for block in (res["per_target"].values() if task == "stance" else (res,)):
+            block["folds"] = fold_summary(block["per_doc"], key, get(block, task_named(task).headline.path[
+                2 if task == "stance" else 0:]))
     return res
 
 

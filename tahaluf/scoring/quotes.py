@@ -185,14 +185,20 @@ def gold_quote_items(doc: Document, speakers=None) -> list[QuoteItem]:
 SIGNED_MODES: tuple[str, ...] = ("exact", "overlap", "proportional")
 
 
-def score_submission(sub, sign, *, bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, schema: Schema = SCHEMA,
-                     speakers=None, missing: str = "refuse") -> dict:
-    """The task's part of a result (:mod:`tahaluf.scoring.tasks`): the signatures and
-    :func:`score_quotes` of the submission against the reference quotations."""
-    docs = list(sub.docs)
-    gold = [gold_quote_items(d, speakers) for d in docs]
-    pred = [sub.quotes.get(d.doc_id, []) for d in docs]
-    res = score_quotes(gold, pred, [len(d.text) for d in docs], bootstrap=bootstrap,
-                       doc_ids=[d.doc_id for d in docs])
-    sigs = {m: sign(m) for m in SIGNED_MODES}
-    return {"signature": sigs["overlap"], "signatures": sigs, **res}
+class Tally:
+    """A submission's per-document count rows added one article at a time (the sink of
+    :func:`tahaluf.scoring.submission.read_submission`), then the task's part of a result."""
+
+    def __init__(self, n_docs: int, *, schema: Schema = SCHEMA, speakers=None, missing: str = "refuse") -> None:
+        self.speakers = speakers
+        self.rows = np.zeros((n_docs, len(COLUMNS)), dtype=np.int64)
+
+    def add(self, j: int, doc: Document, pred: Sequence[QuoteItem], space: str = "char") -> None:
+        self.rows[j] = doc_counts(gold_quote_items(doc, self.speakers), pred, len(doc.text))
+
+    def result(self, sign, *, bootstrap: Bootstrap | None, doc_ids: Sequence[str], space: str = "char") -> dict:
+        """The task's part of a result (:mod:`tahaluf.scoring.tasks`): the signatures and
+        :func:`score_quotes` of the submission against the reference quotations."""
+        res = summarise(self.rows, bootstrap=bootstrap, doc_ids=doc_ids)
+        sigs = {m: sign(m) for m in SIGNED_MODES}
+        return {"signature": sigs["overlap"], "signatures": sigs, **res}

@@ -9,9 +9,11 @@
    documents are read back from its ``documents`` config (text, boilerplate,
    every layer), and the signature's ``data:`` is the documents hash the
    card records, so a score made from the dataset carries the same
-   signature as one made in the clone. The speaker registry is the speakers
-   the ``quotes`` config names (id and English name; a registry alias that
-   no reference quotation uses is not known there).
+   signature as one made in the clone. The speaker registry is the
+   dataset's ``speakers`` config (every entry, with its aliases: the same
+   registry as the clone's ``annotation/speakers.json``, checked by the same
+   :func:`tahaluf.core.speakers.check_registry`); a folder without it was
+   built before the config existed and is refused.
 2. a clone of the repository (``$TAHALUF_ROOT`` or the folder above the
    package): the gold (:func:`tahaluf.corpus.source_documents`).
 3. neither: a :class:`~tahaluf.core.errors.TahalufError` saying what to do.
@@ -19,15 +21,17 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from tahaluf.core import paths
 from tahaluf.core.errors import TahalufError
+from tahaluf.core.jsonio import read_jsonl
 from tahaluf.core.model import Document, Quote, Span, Speaker
+from tahaluf.core.speakers import check_registry
 from tahaluf.core.schema import SCHEMA, Schema
 from tahaluf.core.signatures import data_files_hash, documents_hash
 
@@ -36,25 +40,30 @@ NO_CORPUS = ("no reference to score against: pass --data DIR (a built Tahaluf da
              f"of the Hugging Face dataset) or set ${ENV} to one, or run from a clone of the repository "
              "(or set $TAHALUF_ROOT to one)")
 
+#: the ``speakers`` config's one file (``tahaluf.dataset.configs.data_file("speakers", "registry")``; a test
+#: checks they agree: the scorer does not import the dataset builder)
+REGISTRY_FILE = "data/speakers/registry.jsonl"
+
 
 @dataclass
 class Reference:
     """The reference documents, their name (``ref:``), their documents hash (``data:``) and the registry."""
 
-    docs: list[Document]
+    docs: Sequence[Document]
     name: str
     data: str
     speakers: dict[str, Speaker] | None = None
 
 
-def reference(data: str | Path | None = None, *, schema: Schema = SCHEMA) -> Reference:
-    """The reference (see the module docstring)."""
+def reference(data: str | Path | None = None, *, schema: Schema = SCHEMA, lazy: bool = False) -> Reference:
+    """The reference (see the module docstring); ``lazy``: a clone's documents as the reference
+    cache's :class:`tahaluf.cache.StoredDocuments`, read one at a time (what ``tahaluf evaluate`` uses)."""
     data = data or os.environ.get(ENV) or None
     if data:
         return from_dataset(Path(data), schema=schema)
     if paths.seeds_dir().is_dir():
         from tahaluf.corpus import load_speakers, source_documents
-        docs, name = source_documents(schema=schema)
+        docs, name = source_documents(schema=schema, lazy=lazy)
         return Reference(docs, name, documents_hash(docs), load_speakers())
     raise TahalufError(NO_CORPUS)
 
@@ -80,18 +89,16 @@ def from_dataset(folder: Path, *, schema: Schema = SCHEMA) -> Reference:
     if got != full:
         raise TahalufError(f"{folder}: its data files hash to {str(got)[:12]}, its card records {full[:12]}: the "
                            f"folder changed after it was built; use an unmodified build")
-    docs, speakers = [], {}
-    for p in sorted((folder / "data" / "documents").glob("*.jsonl")):
-        for line in p.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                docs.append(_document(json.loads(line), schema))
-    for p in sorted((folder / "data" / "quotes").glob("*.jsonl")):
-        for line in p.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                r = json.loads(line)
-                speakers.setdefault(r["speaker_id"], Speaker(r["speaker_id"], r.get("speaker_name_en") or ""))
-    docs.sort(key=lambda d: d.doc_id)
-    return Reference(docs, source, docs_hash, dict(sorted(speakers.items())))
+    registry = folder / REGISTRY_FILE
+    if not registry.is_file():
+        raise TahalufError(f"{folder}: no speakers config ({REGISTRY_FILE}): it was built before the speaker "
+                           "registry was part of the dataset; use a current build (`tahaluf build`)")
+    docs = sorted((_document(r, schema) for p in sorted((folder / "data" / "documents").glob("*.jsonl"))
+                   for r in read_jsonl(p)), key=lambda d: d.doc_id)
+    speakers, found = check_registry(read_jsonl(registry), str(registry))
+    if found:
+        raise TahalufError(f"{registry}: the speakers config is not a valid speaker registry", found)
+    return Reference(docs, source, docs_hash, speakers)
 
 
 def _span(d: dict | None, label: str) -> Span | None:

@@ -112,31 +112,59 @@ def score_stance(gold_docs: Sequence[Mapping[tuple[str, str], str]],
                  bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, doc_ids: Sequence[str] = ()) -> dict:
     """Score per-document ``{(quote_id, target): label}`` maps, each target on its own;
     the reference fixes the items."""
-    labels = list(schema.stance_labels)
-    order = {t: k for k, t in enumerate(schema.target_names)}
-    targets = sorted({t for g in gold_docs for (_, t) in g}, key=lambda t: (order.get(t, len(order)), t))
-    per_target = {}
-    for t in targets:
-        per_doc = np.stack([doc_confusion({k: v for k, v in g.items() if k[1] == t}, p, labels)
-                            for g, p in zip(gold_docs, pred_docs)])
-        per_target[t] = summarise(per_doc, labels, bootstrap=bootstrap, doc_ids=doc_ids)
-    return {"n_docs": len(gold_docs), "n_items": sum(r["n_items"] for r in per_target.values()),
-            "n_missing": sum(r["n_missing"] for r in per_target.values()), "targets": targets,
-            "per_target": per_target}
+    counts = Counts(len(gold_docs), schema)
+    for j, (g, p) in enumerate(zip(gold_docs, pred_docs)):
+        counts.add(j, g, p)
+    return counts.report(bootstrap=bootstrap, doc_ids=doc_ids)
 
 
-def score_submission(sub, sign, *, bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, schema: Schema = SCHEMA,
-                     speakers=None, missing: str = "refuse") -> dict:
-    """The task's part of a result (:mod:`tahaluf.scoring.tasks`): the missing-item
-    policy, the signature (mode ``quote-items``) and :func:`score_stance`."""
-    docs = list(sub.docs)
-    gold = [gold_stance(d) for d in docs]
-    pred = [sub.stance.get(d.doc_id, {}) for d in docs]
-    res = score_stance(gold, pred, schema=schema, bootstrap=bootstrap, doc_ids=[d.doc_id for d in docs])
-    extra = (("missing", missing),) if missing != "refuse" else ()
-    sigs = {t: sign("quote-items", extra=(("target", t), *extra)) for t in res["targets"]}
-    for t, r in res["per_target"].items():
-        r["signature"] = sigs[t]
-    # the result's own signature is its headline's: the first target of the schema
-    head = {"signature": sigs[res["targets"][0]]} if res["targets"] else {}
-    return {"missing": missing, **head, "signatures": sigs, **res}
+class Counts:
+    """Per-document confusion matrices, one ``(n_docs, L, L + 1)`` array per stance target
+    found in the reference, added one document at a time."""
+
+    def __init__(self, n_docs: int, schema: Schema = SCHEMA) -> None:
+        self.n_docs = n_docs
+        self.schema = schema
+        self.labels = list(schema.stance_labels)
+        self.per_target: dict[str, np.ndarray] = {}
+
+    def add(self, j: int, gold: Mapping[tuple[str, str], str], pred: Mapping[tuple[str, str], str | None]) -> None:
+        for t in sorted({t for (_, t) in gold}):
+            if t not in self.per_target:
+                n = len(self.labels)
+                self.per_target[t] = np.zeros((self.n_docs, n, n + 1), dtype=np.int64)
+            self.per_target[t][j] = doc_confusion({k: v for k, v in gold.items() if k[1] == t}, pred, self.labels)
+
+    def report(self, *, bootstrap: Bootstrap | None, doc_ids: Sequence[str]) -> dict:
+        order = {t: k for k, t in enumerate(self.schema.target_names)}
+        targets = sorted(self.per_target, key=lambda t: (order.get(t, len(order)), t))
+        per_target = {t: summarise(self.per_target[t], self.labels, bootstrap=bootstrap, doc_ids=doc_ids)
+                      for t in targets}
+        return {"n_docs": self.n_docs, "n_items": sum(r["n_items"] for r in per_target.values()),
+                "n_missing": sum(r["n_missing"] for r in per_target.values()), "targets": targets,
+                "per_target": per_target}
+
+
+class Tally:
+    """A submission's confusion matrices added one article at a time (the sink of
+    :func:`tahaluf.scoring.submission.read_submission`), then the task's part of a result."""
+
+    def __init__(self, n_docs: int, *, schema: Schema = SCHEMA, speakers=None, missing: str = "refuse") -> None:
+        self.missing = missing
+        self.counts = Counts(n_docs, schema)
+
+    def add(self, j: int, doc: Document, pred: Mapping[tuple[str, str], str | None], space: str = "char") -> None:
+        self.counts.add(j, gold_stance(doc), pred)
+
+    def result(self, sign, *, bootstrap: Bootstrap | None, doc_ids: Sequence[str], space: str = "char") -> dict:
+        """The task's part of a result (:mod:`tahaluf.scoring.tasks`): the missing-item
+        policy, the signature (mode ``quote-items``) and :func:`score_stance`."""
+        missing = self.missing
+        res = self.counts.report(bootstrap=bootstrap, doc_ids=doc_ids)
+        extra = (("missing", missing),) if missing != "refuse" else ()
+        sigs = {t: sign("quote-items", extra=(("target", t), *extra)) for t in res["targets"]}
+        for t, r in res["per_target"].items():
+            r["signature"] = sigs[t]
+        # the result's own signature is its headline's: the first target of the schema
+        head = {"signature": sigs[res["targets"][0]]} if res["targets"] else {}
+        return {"missing": missing, **head, "signatures": sigs, **res}

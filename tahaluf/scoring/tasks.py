@@ -7,10 +7,13 @@ baselines`` prints each task's headline metric. Adding a task is one
 :class:`Task` entry plus its scoring module.
 
 A task's ``module`` is the module that scores it; it defines
-``score_submission(sub, sign, *, bootstrap, schema, speakers, missing) -> dict``
-(the task's metrics and signatures for a validated
-:class:`~tahaluf.scoring.submission.Submission`; ``sign(mode, **fields)``
-makes a signature) and documents the metrics it reports.
+``Tally(n_docs, *, schema, speakers, missing)`` with
+``add(position, doc, prediction, space)`` (one article's counts, added as the
+submission is read or from a validated
+:class:`~tahaluf.scoring.submission.Submission`) and
+``result(sign, *, bootstrap, doc_ids, space) -> dict`` (the task's metrics and
+signatures from the counts; ``sign(mode, **fields)`` makes a signature), and
+documents the metrics it reports.
 
 Headline metrics: entities strict micro F1; quotes end-to-end (quotation
 overlap + speaker) F1; stance macro F1 of target T1 (each target is scored and ranked

@@ -29,12 +29,12 @@ from tahaluf.studio.server import api_call
 PROXY_DOMAIN = "tahaluf.invalid"
 
 #: names taken as e-mail addresses as they are (lower case: Label Studio may change the case of others)
-_EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
+EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
 
 
 def annotator_email(name: str) -> str:
     """The Label Studio user of an annotator name (see the module docstring)."""
-    if _EMAIL.fullmatch(name):
+    if EMAIL.fullmatch(name):
         return name
     digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
     return f"{slug(name)[:40]}-{digest}@{PROXY_DOMAIN}"

@@ -26,7 +26,8 @@ predicts nothing for an article); the others may be present and are ignored.
   :mod:`tahaluf.scoring.entities`); all its records must be BIO.
 * ``quotes``: ``start``, ``end`` (the quotation, marks excluded); optional
   ``quote_type`` (``direct``/``indirect``/``mixed`` or null), ``speaker_id``
-  (a speaker registry id or alias, or null), ``cue`` and ``source``
+  (a ``speaker_id`` or one of the ``aliases`` of the dataset's ``speakers``
+  config, the registry ``annotation/speakers.json``; or null), ``cue`` and ``source``
   (``{"start", "end"}`` or null), ``quote_id`` and ``text``. Quotations never
   overlap.
 * ``stance``: one item per reference quotation and stance target:

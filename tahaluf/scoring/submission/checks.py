@@ -205,7 +205,8 @@ def check_quotes(chk: Checker, items: Any, doc: Document, schema: Schema,
             ok = False
         spk = q.get("speaker_id")
         if spk is not None and (not isinstance(spk, str) or spk not in aliases):
-            chk.add("unknown-speaker", "speaker_id is not in the speaker registry", f"{where}.speaker_id",
+            chk.add("unknown-speaker", "speaker_id is not in the speaker registry (the ids and aliases of the "
+                    "dataset's `speakers` config)", f"{where}.speaker_id",
                     got=spk, expected=did_you_mean(spk, sorted(speakers or {})) + " (or null)")
             ok = False
         qid = q.get("quote_id")

@@ -8,16 +8,29 @@ split must have had a record. It collects every finding and raises
 :class:`SubmissionRefused` with all of them (at most :data:`MAX_FINDINGS`
 listed) or returns what is scored. The format and the finding ids are in
 :mod:`tahaluf.scoring.submission`.
+
+Streaming
+    :func:`read_submission` is the reader itself: it reads a file one line at
+    a time, fetches each record's article from the reference when the record
+    is read (the reference may be :class:`tahaluf.cache.StoredDocuments`,
+    which holds no document) and hands what is scored to a *sink*
+    ``sink(position, doc, prediction, space)`` (the article's position in the
+    split), keeping nothing itself; :func:`load_submission` is it with a sink
+    that collects the predictions into a :class:`Submission`. The findings
+    and their order are the same either way (the reading's findings first,
+    then the records' in line order). A row-shaped submission is grouped
+    into articles first, so it is held whole.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tahaluf.core.errors import Finding, TahalufError, did_you_mean
-from tahaluf.core.jsonio import parse_jsonl, short
+from tahaluf.core.jsonio import parse_jsonl, parse_line, short
 from tahaluf.core.model import Document, Speaker
 from tahaluf.core.schema import SCHEMA, Schema
 from tahaluf.corpus import SPLITS, load_speakers, source_documents, split_of
@@ -57,65 +70,139 @@ class Submission:
     stance: dict[str, dict[tuple[str, str], str | None]] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
 
+    def prediction(self, doc_id: str):
+        """The task's prediction for article ``doc_id`` (none predicted: an empty one)."""
+        return getattr(self, self.task).get(doc_id, {} if self.task == "stance" else [])
+
 
 def docs_in_split(docs: Sequence[Document], split: str) -> list[Document]:
     """The documents of ``docs`` in ``split`` (of :data:`tahaluf.corpus.SPLITS`), or all of them."""
+    keep = set(split_ids([d.doc_id for d in docs], split))
+    return [d for d in docs if d.doc_id in keep]
+
+
+def _lookup(docs: Sequence[Document]) -> tuple[list[str], Callable[[str], Document]]:
+    """The doc ids of ``docs`` in order and a function from doc id to document (a
+    :class:`tahaluf.cache.StoredDocuments` reads it then; a list is indexed)."""
+    ids, by_id = getattr(docs, "ids", None), getattr(docs, "by_id", None)
+    if ids is not None and by_id is not None:
+        return list(ids), by_id
+    table = {d.doc_id: d for d in docs}
+    return list(table), table.__getitem__
+
+
+def scope_ids(docs: Sequence[Document], split: str) -> list[str]:
+    """The doc ids of the documents of ``docs`` in ``split``."""
+    return split_ids(_lookup(docs)[0], split)
+
+
+def split_ids(ids: Sequence[str], split: str) -> list[str]:
+    """The doc ids of ``ids`` in ``split`` (of :data:`tahaluf.corpus.SPLITS`), or all of them."""
     if split == ALL:
-        return list(docs)
+        return list(ids)
     if split not in SPLITS:
         raise TahalufError(f"unknown split {split!r}. {did_you_mean(split, SPLIT_CHOICES)}")
-    ids = set(SPLITS[split])
-    return [d for d in docs if d.doc_id in ids]
+    keep = set(SPLITS[split])
+    return [d for d in ids if d in keep]
 
 
-def load_submission(source: str | Path | Iterable[Mapping], *, task: str, split: str = ALL,
-                    docs: Sequence[Document] | None = None, schema: Schema = SCHEMA,
+def _file_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """``(line number, line)`` of a UTF-8 file read one line at a time, numbered as
+    ``path.read_text().split("\\n")`` numbers them (``\\r\\n`` and ``\\r`` end a line too)."""
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        raise TahalufError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise TahalufError(f"{path}: is a folder, not a JSON Lines file") from None
+    except OSError as e:
+        raise TahalufError(f"{path}: cannot read: {e.strerror or e}") from None
+    with fh:
+        at, n = 0, 0
+        try:
+            for raw in fh:
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    raise SubmissionRefused(f"{path}: refused", [Finding(
+                        "malformed-file", f"file is not UTF-8 ({e.reason} at byte {at + e.start})", str(path),
+                        expected="UTF-8 JSON Lines")]) from None
+                at += len(raw)
+                parts = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+                for part in parts[:-1] if text.endswith(("\n", "\r")) else parts:
+                    n += 1
+                    yield n, part
+        except IsADirectoryError:
+            raise TahalufError(f"{path}: is a folder, not a JSON Lines file") from None
+        except OSError as e:
+            raise TahalufError(f"{path}: cannot read: {e.strerror or e}") from None
+
+
+def _parsed(lines: Iterable[tuple[int, str]], name: str, found: list[Finding]) -> Iterator[tuple[int, Any]]:
+    """The records of JSON Lines, a finding added to ``found`` for each line that is not JSON."""
+    for i, line in lines:
+        if not line.strip():
+            continue
+        value, f = parse_line(line, f"{name}:{i}")
+        if f is None:
+            yield i, value
+        else:
+            found.append(f)
+
+
+@dataclass
+class Read:
+    """What :func:`read_submission` read: the submission's name, the split's doc ids, the space."""
+
+    name: str
+    task: str
+    split: str
+    doc_ids: list[str]
+    space: str = "char"
+    #: doc id -> line of its record
+    lines: dict[str, int] = field(default_factory=dict)
+
+
+def read_submission(source: str | Path | Iterable[Mapping], *, task: str, split: str, docs: Sequence[Document],
+                    sink: Callable[[int, Document, Any, str], None], schema: Schema = SCHEMA,
                     speakers: Mapping[str, Speaker] | None = None, missing: str = "refuse",
-                    name: str | None = None, text: str | None = None) -> Submission:
-    """Read and validate a submission for ``task`` on ``split``; raise :class:`SubmissionRefused`.
-
-    ``source`` is a path to a JSON Lines file, or the records themselves
-    (dicts, for the Python API); ``text`` gives the file's content directly
-    (stdin). ``docs`` defaults to :func:`tahaluf.corpus.source_documents`.
-    """
+                    name: str | None = None, text: str | None = None) -> Read:
+    """Read and validate a submission, handing each article's prediction to ``sink`` (see the
+    module docstring); raise :class:`SubmissionRefused` at the end if anything was found."""
     task_named(task)
     if missing not in ("refuse", "wrong"):
         raise TahalufError(f"missing must be 'refuse' or 'wrong', got {missing!r}")
-    if docs is None:
-        docs, _ = source_documents()
     if speakers is None and task == "quotes":
         speakers = load_speakers()
-    scope = docs_in_split(docs, split)
-    all_by_id = {d.doc_id: d for d in docs}
-    by_id = {d.doc_id: d for d in scope}
+    all_ids, doc_of = _lookup(docs)
+    scope = split_ids(all_ids, split)
+    all_set = set(all_ids)
+    position = {d: j for j, d in enumerate(scope)}
 
-    if text is not None or isinstance(source, (str, Path)):
-        if text is None:
-            path = Path(source)
-            name = name or str(source)
-            try:
-                text = path.read_text(encoding="utf-8")
-            except FileNotFoundError:
-                raise TahalufError(f"{path}: no such file") from None
-            except IsADirectoryError:
-                raise TahalufError(f"{path}: is a folder, not a JSON Lines file") from None
-            except OSError as e:
-                raise TahalufError(f"{path}: cannot read: {e.strerror or e}") from None
-            except UnicodeDecodeError as e:
-                raise SubmissionRefused(f"{path}: refused", [Finding(
-                    "malformed-file", f"file is not UTF-8 ({e.reason} at byte {e.start})", str(path),
-                    expected="UTF-8 JSON Lines")]) from None
+    parse_found: list[Finding] = []
+    if text is not None:
         name = name or "<stdin>"
-        records, found = parse_jsonl(text, name)
+        records: Iterable[tuple[int, Any]] = _parsed(enumerate(text.split("\n"), 1), name, parse_found)
+    elif isinstance(source, (str, Path)):
+        name = name or str(source)
+        records = _parsed(_file_lines(Path(source)), name, parse_found)
     else:
         name = name or "<records>"
-        records, found = list(enumerate(source, 1)), []
+        records = enumerate(source, 1)
+    records = iter(records)
+    # peek at the first object record: row-shaped submissions are grouped into articles first
+    first: list[tuple[int, Any]] = []
+    for item in records:
+        first.append(item)
+        if isinstance(item[1], dict):
+            break
+    row_found: list[Finding] = []
+    if is_row_shaped(first):  # the shape of the dataset config's rows
+        got = first + list(records)
+        records, row_found = rows_to_records(got, task, [doc_of(d) for d in scope], name)
+    else:
+        records = _chain(first, records)
     chk = Checker(name)
-    chk.found += found
-    if is_row_shaped(records):  # the shape of the dataset config's rows
-        records, row_found = rows_to_records(records, task, scope, name)
-        chk.found += row_found
-    sub = Submission(name=name, task=task, split=split, docs=tuple(scope))
     seen: dict[str, int] = {}
     bio_lines: list[int] = []
     char_lines: list[int] = []
@@ -134,22 +221,22 @@ def load_submission(source: str | Path | Iterable[Mapping], *, task: str, split:
                     expected="the article's doc_id")
             continue
         loc = f"{loc} doc={doc_id}"
-        if doc_id not in by_id:
-            if doc_id in all_by_id:
+        if doc_id not in position:
+            if doc_id in all_set:
                 chk.add("unknown-document", f"article is in split {split_of(doc_id)!r}, not in {split!r}", loc,
-                        got=doc_id, expected=f"only the articles of {split!r}: {', '.join(by_id)} "
+                        got=doc_id, expected=f"only the articles of {split!r}: {', '.join(scope)} "
                                              f"(or score with --split all)")
             else:
                 chk.add("unknown-document", "no such article", loc, got=doc_id,
-                        expected=did_you_mean(doc_id, list(by_id)))
+                        expected=did_you_mean(doc_id, scope))
             continue
         if doc_id in seen:
             chk.add("duplicate-id", f"second record for the article (the first is on line {seen[doc_id]})", loc,
                     got=doc_id, expected="one record per article")
             continue
         seen[doc_id] = line
-        sub.lines[doc_id] = line
-        doc = by_id[doc_id]
+        doc = doc_of(doc_id)
+        j = position[doc_id]
         if task == "entities":
             if "entities" in rec and "ner_tags" in rec:
                 chk.add("malformed-file", "record has both entities and ner_tags", loc,
@@ -158,10 +245,10 @@ def load_submission(source: str | Path | Iterable[Mapping], *, task: str, split:
                 bio_lines.append(line)
                 spans = check_bio(chk, rec, doc, schema, loc)
                 if spans is not None:
-                    sub.entities[doc_id] = spans
+                    sink(j, doc, spans, "token")
             elif "entities" in rec:
                 char_lines.append(line)
-                sub.entities[doc_id] = check_entities(chk, rec["entities"], doc, schema, f"{loc} entities")
+                sink(j, doc, check_entities(chk, rec["entities"], doc, schema, f"{loc} entities"), "char")
             else:
                 chk.add("malformed-file", "record lacks field 'entities' (or 'ner_tags')", loc,
                         expected="a list of entity spans ([] for none)")
@@ -170,26 +257,60 @@ def load_submission(source: str | Path | Iterable[Mapping], *, task: str, split:
                 chk.add("malformed-file", "record lacks field 'quotes'", loc,
                         expected="a list of quotations ([] for none)")
             else:
-                sub.quotes[doc_id] = check_quotes(chk, rec["quotes"], doc, schema, speakers, f"{loc} quotes")
+                sink(j, doc, check_quotes(chk, rec["quotes"], doc, schema, speakers, f"{loc} quotes"), "char")
         else:
             if "stance" not in rec:
                 chk.add("malformed-file", "record lacks field 'stance'", loc,
                         expected="a list of {quote_id, target, label} items, one per reference quotation and target")
             else:
-                sub.stance[doc_id] = check_stance(chk, rec["stance"], doc, schema, f"{loc} stance", missing)
+                sink(j, doc, check_stance(chk, rec["stance"], doc, schema, f"{loc} stance", missing), "char")
     if bio_lines and char_lines:
         chk.add("malformed-file", "records mix character spans and BIO tags", f"{name}:{bio_lines[0]}",
                 got=f"ner_tags on line {bio_lines[0]}, entities on line {char_lines[0]}",
                 expected="one representation for the whole submission")
-    sub.space = "token" if bio_lines else "char"
     for d in scope:
-        if d.doc_id not in seen:
-            chk.add("missing-document", f"no record for article {d.doc_id} of split {split!r}", name,
-                    got=d.doc_id, expected=f"one record per article: {', '.join(by_id)}")
-    if chk.found:
-        n = len(chk.found)
-        shown = chk.found[:MAX_FINDINGS]
+        if d not in seen:
+            chk.add("missing-document", f"no record for article {d} of split {split!r}", name,
+                    got=d, expected=f"one record per article: {', '.join(scope)}")
+    found = parse_found + row_found + chk.found
+    if found:
+        n = len(found)
+        shown = found[:MAX_FINDINGS]
         more = f" (first {MAX_FINDINGS} shown)" if n > MAX_FINDINGS else ""
         raise SubmissionRefused(f"{name}: submission refused for task {task!r}, split {split!r}: "
                                 f"{n} problem(s){more}", shown)
+    return Read(name, task, split, scope, "token" if bio_lines else "char", seen)
+
+
+def _chain(first: list, rest: Iterator) -> Iterator:
+    yield from first
+    yield from rest
+
+
+def load_submission(source: str | Path | Iterable[Mapping], *, task: str, split: str = ALL,
+                    docs: Sequence[Document] | None = None, schema: Schema = SCHEMA,
+                    speakers: Mapping[str, Speaker] | None = None, missing: str = "refuse",
+                    name: str | None = None, text: str | None = None) -> Submission:
+    """Read and validate a submission for ``task`` on ``split``; raise :class:`SubmissionRefused`.
+
+    ``source`` is a path to a JSON Lines file, or the records themselves
+    (dicts, for the Python API); ``text`` gives the file's content directly
+    (stdin). ``docs`` defaults to :func:`tahaluf.corpus.source_documents`.
+    The predictions are collected into the :class:`Submission`
+    (:func:`read_submission` with a collecting sink).
+    """
+    if docs is None:
+        docs, _ = source_documents()
+    field_of = {"entities": "entities", "quotes": "quotes", "stance": "stance"}[task_named(task).name]
+    got: dict[str, Any] = {}
+
+    def collect(j: int, doc: Document, pred: Any, space: str) -> None:
+        got[doc.doc_id] = pred
+
+    read = read_submission(source, task=task, split=split, docs=docs, sink=collect, schema=schema,
+                           speakers=speakers, missing=missing, name=name, text=text)
+    _, doc_of = _lookup(docs)
+    sub = Submission(name=read.name, task=task, split=split, docs=tuple(doc_of(d) for d in read.doc_ids),
+                     space=read.space, lines=read.lines)
+    setattr(sub, field_of, got)
     return sub
