@@ -329,7 +329,7 @@ def test_the_speaker_list_grows_with_a_new_speaker_entered_on_the_page(live, sou
 
     # push updates the project's config in place: the list has the new speaker, every task and annotation stays
     ids_before = sorted(t.id for t in _tasks(live.ls, title)[1])
-    r = cli("push", "--project", title, "--blank")
+    r = cli("push", "--project", title, "--update")
     assert r.returncode == 0 and "0 task(s)" in r.stdout, r.stdout + r.stderr
     assert live.ls.projects.get(id=p.id).label_config.strip() == new_cfg.strip()
     assert sorted(t.id for t in _tasks(live.ls, title)[1]) == ids_before
