@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 
 from tahaluf.cli import EXIT_OK, command
-from tahaluf.core.signatures import documents_hash
+from tahaluf.core.signatures import documents_hash, registry_hash
 
 
 def _args(p: argparse.ArgumentParser) -> None:
@@ -42,8 +42,6 @@ def _args(p: argparse.ArgumentParser) -> None:
 
 def build_report(a_dir: Path | None, b_dir: Path | None, speakers_path: Path | None,
                  shared: bool = False) -> tuple[dict, list]:
-    import hashlib
-
     from tahaluf.analysis.agreement import agreement, signature
     from tahaluf.analysis.disagreements import disagreements
     from tahaluf.core.errors import TahalufError
@@ -69,8 +67,7 @@ def build_report(a_dir: Path | None, b_dir: Path | None, speakers_path: Path | N
     speakers, found = load_speakers(sp_path)
     if found:
         raise TahalufError("the speaker registry is invalid", found)
-    sp_hash = hashlib.sha256(Path(sp_path).read_bytes()).hexdigest()[:12] if Path(sp_path).exists() else "none"
-    report = {"signature": signature(documents_hash(a), documents_hash(b), sp_hash),
+    report = {"signature": signature(documents_hash(a), documents_hash(b), registry_hash(speakers)),
               "a": _shown(a_dir), "b": _shown(b_dir), "who": {"a": _who(a_dir, a), "b": _who(b_dir, b)},
               **({"left_out": left_out} if shared else {}), **agreement(a, b, speakers)}
     return report, disagreements(a, b, speakers)
