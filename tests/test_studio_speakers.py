@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -357,6 +360,13 @@ def test_a_killed_pull_with_a_new_speaker_is_finished_by_the_next_command(repo, 
 
 # -- pending articles ---------------------------------------------------------------------
 
+def _cli(root, *argv):
+    """``tahaluf`` in a process of its own over ``root`` (the schema, with the new split, read afresh)."""
+    env = {**os.environ, "TAHALUF_ROOT": str(root), "PYTHONPATH": str(ROOT), "TAHALUF_CACHE": "0"}
+    return subprocess.run([sys.executable, "-m", "tahaluf", *argv], capture_output=True, text=True, env=env,
+                          cwd=root, timeout=600, check=False)
+
+
 ARTICLE = "عنوان الخبر التجريبي\nقال المتحدث إن التحالف باق في العراق.\n"
 
 
@@ -374,6 +384,9 @@ def test_a_pending_article_is_unmarked_when_its_annotation_is_pulled(repo, monke
     tasks = _gold_tasks(gold) + _export([new], 6)
     bad = copy.deepcopy(tasks)
     bad[-1]["annotations"][0]["result"][0]["value"]["labels"] = ["PERSON"]
+    assert _cli(repo, "build").returncode == 0  # pending: not in the dataset yet
+    documents = repo / "dataset" / "data" / "documents" / "train.jsonl"
+    assert doc_id not in documents.read_text(encoding="utf-8")
     meta_before = seeds.metadata_path().read_bytes()
     assert _pull(monkeypatch, bad) == 1  # an annotation that does not validate: still pending, nothing written
     assert seeds.metadata_path().read_bytes() == meta_before
@@ -386,3 +399,6 @@ def test_a_pending_article_is_unmarked_when_its_annotation_is_pulled(repo, monke
     assert (repo / "annotation" / "gold" / f"{doc_id}.json").read_text(encoding="utf-8") == dumps([to_task(new)])
     assert main(["validate"]) == 0
     assert "pending annotation" not in capsys.readouterr().out
+    r = _cli(repo, "build")  # now an article of the gold like the others: in its split of the dataset
+    assert r.returncode == 0, r.stderr
+    assert doc_id in documents.read_text(encoding="utf-8")

@@ -84,8 +84,10 @@ def add_args(p: argparse.ArgumentParser) -> None:
     s = sp("push", "create or update the project and import every article with its annotation")
     _add_server_args(s)
     s.add_argument("--source", action="append", metavar="SOURCE",
-                   help="'current' (gold if built, else pass_a), 'gold', 'pass_a', 'pass_b' or a folder of "
-                        "Label Studio exports; repeat for several annotators per task (default: current)")
+                   help="'current' (gold if built, else pass_a), 'gold', 'pass_a', 'pass_b', a folder of "
+                        "Label Studio exports, or (with --predictions) a system's predictions in the submission "
+                        "format: a .jsonl file or a folder such as baselines/entities-crf; repeat for several "
+                        "annotators per task (default: current)")
     s.add_argument("--predictions", metavar="MODEL_VERSION", default=None,
                    help="import the annotation as predictions with this model_version (pre-annotation)")
     s.add_argument("--ground-truth", action=argparse.BooleanOptionalAction, default=None,
@@ -204,12 +206,21 @@ def _load_source(name: str, schema: Schema):
 
 def _push(args: argparse.Namespace) -> int:
     from tahaluf import studio
+    from tahaluf.studio.predictions import is_predictions, read_predictions
     schema = _schema(args)
     token = studio.token_from_env()
     url = (args.url or studio.url_from_env()).rstrip("/")
     sources, names = [], []
     for name in args.source or ["current"]:
-        docs, which = _load_source(name, schema)
+        if name not in SOURCES and is_predictions(Path(name)):  # a system's output, in the submission format
+            if args.predictions is None:
+                raise TahalufError(f"{name} holds predictions (JSON Lines in the submission format): push them "
+                                   f"as pre-annotations with --predictions MODEL_VERSION")
+            docs, which = read_predictions(Path(name), schema=schema)
+            print(f"predictions read from {which}")
+            which = name
+        else:
+            docs, which = _load_source(name, schema)
         sources.append(docs)
         names.append(which)
     gt = args.ground_truth if args.ground_truth is not None else (names == ["gold"] and args.predictions is None)
