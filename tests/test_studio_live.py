@@ -152,11 +152,13 @@ def test_extension_scenario_new_target_and_new_entity_arrive_exactly(live, sourc
     ]
     for d in docs[1:]:
         assert by_id[d.doc_id] == d
+    # the editor is credited, not the author of the imported annotation: the API user saved it
+    from tahaluf.studio.server import DEFAULT_USER as editor
     want = doc.with_layers(
-        entities=doc.entities + (new_ent,),
+        entities=doc.entities + (new_ent,), annotator=editor,
         quotes=tuple(Quote(q.quote_id, q.span, q.quote_type, q.speaker_id, q.cue, q.source,
                            {**q.stance, "stance_t4": "AGAINST"}) if q is quote else q for q in doc.quotes))
-    assert by_id[doc.doc_id] == want
+    assert by_id[doc.doc_id] == want and doc.annotator != editor
 
     # the CLI knows only the targets of annotation/schema.json: it refuses, names the fix, writes nothing
     out2 = tmp_path / "plain"
@@ -183,14 +185,14 @@ def test_extension_scenario_new_target_and_new_entity_arrive_exactly(live, sourc
     out = tmp_path / "ext"
     r = live.cli("pull", "--project", "Tahaluf extension", "--out", str(out))
     assert r.returncode == 0, r.stdout + r.stderr
-    assert f"== {doc.doc_id} [{doc.annotator}]: 2 change(s)" in r.stdout
+    assert f"== {doc.doc_id} [{editor}]: 2 change(s)" in r.stdout
     assert f"+ entity LOC [{new_ent.start},{new_ent.end})" in r.stdout
     assert "stance_t4: None -> 'AGAINST'" in r.stdout and r.stdout.count(": no change") == 4
     base = {d.doc_id: d.with_layers(entities=(), quotes=(), doc_stance={}, annotator=None) for d in docs}
     back, found = read_export(out / f"{doc.doc_id}.json", base, schema=EXT)
     assert found == [] and back == [want]
     # one new entity: one new region in the file, every other region id as before (content-derived ids)
-    old_text = dumps([to_task(doc)]).splitlines()
+    old_text = dumps([to_task(doc.with_layers(annotator=editor))]).splitlines()  # (the editor: above)
     new_text = (out / f"{doc.doc_id}.json").read_text(encoding="utf-8").splitlines()
     import difflib
     minus = [ln for ln in difflib.unified_diff(old_text, new_text, n=0, lineterm="") if ln.startswith("-")

@@ -358,6 +358,27 @@ def test_a_killed_pull_with_a_new_speaker_is_finished_by_the_next_command(repo, 
     assert not list(repo.rglob("*.tahaluf-tmp*"))
 
 
+def test_the_editor_of_an_annotation_is_credited_not_its_author(repo, monkeypatch, gold, capsys):
+    """Label Studio keeps who created an annotation (completed_by) and who last saved
+    it (updated_by): an annotator who corrects the adjudicator's imported annotation is
+    the annotator of what is pulled."""
+    tasks = _gold_tasks(gold)
+    by_name = {name: uid for uid, name in USERS.items()}
+    adj = next(i for i, d in enumerate(gold) if d.annotator != "annotator-1")
+    tasks[adj]["annotations"][0]["completed_by"] = by_name.get(gold[adj].annotator, 1)
+    tasks[adj]["annotations"][0]["updated_by"] = by_name["annotator-1"]
+    res = tasks[adj]["annotations"][0]["result"]
+    ent = next(r for r in res if r.get("from_name") == "entity")
+    res.remove(ent)
+    assert _pull(monkeypatch, tasks, "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert f"== {gold[adj].doc_id} [annotator-1]: 1 change(s)" in out
+    same = _gold_tasks(gold)
+    same[adj]["annotations"][0]["updated_by"] = same[adj]["annotations"][0]["completed_by"]  # saved by its author
+    assert _pull(monkeypatch, same, "--dry-run") == 0
+    assert f"== {gold[adj].doc_id} [{gold[adj].annotator}]: no change" in capsys.readouterr().out
+
+
 # -- pending articles ---------------------------------------------------------------------
 
 def _cli(root, *argv):
