@@ -15,8 +15,8 @@ import pytest
 from tahaluf import __version__
 from tahaluf.core.metrics import Bootstrap
 from tahaluf.core.schema import SCHEMA
-from tahaluf.core.signatures import documents_hash
-from tahaluf.corpus import SPLITS, source_documents
+from tahaluf.core.signatures import documents_hash, registry_hash
+from tahaluf.corpus import SPLITS, load_speakers, source_documents
 from tahaluf.scoring.evaluate import evaluate
 from tahaluf.scoring.quotes import QuoteItem, score_quotes
 from tahaluf.scoring.stance import gold_stance, score_stance
@@ -440,10 +440,38 @@ def test_signature_carries_how_the_score_was_made(ref):
     res = evaluate(gold_submission([d for d in docs if d.doc_id in SPLITS["test"]], "quotes"), task="quotes",
                    split="test", docs=docs, reference=reference, bootstrap=None)
     sig = res["signatures"]["exact"]
-    assert sig == f"tahaluf|task:quotes|mode:exact|split:test|ref:{reference}|data:{documents_hash(docs)}|v:{__version__}"
+    reg = registry_hash(load_speakers())
+    assert sig == (f"tahaluf|task:quotes|mode:exact|speakers:{reg}|split:test|ref:{reference}|"
+                   f"data:{documents_hash(docs)}|v:{__version__}")
     lodo = evaluate(gold_submission(docs, "stance"), task="stance", docs=docs, reference=reference, protocol="lodo",
                     bootstrap=None)
     assert "|protocol:lodo|" in lodo["signature"] and "split:" not in lodo["signature"]
+
+
+def test_a_quotation_score_names_the_registry_it_resolved_speaker_ids_with(ref):
+    """An alias added to the registry can turn a wrong speaker id right: the
+    signature's ``speakers:`` field changes with the registry, and the registry
+    read from the dataset's ``speakers`` config hashes as annotation/speakers.json."""
+    import dataclasses
+    from tahaluf.scoring.source import from_dataset
+    docs, reference = ref
+    test = [d for d in docs if d.doc_id in SPLITS["test"]]
+    recs = gold_submission(test, "quotes")
+    speakers = load_speakers()
+    sid = recs[0]["quotes"][0]["speaker_id"]
+    plain = evaluate(recs, task="quotes", split="test", docs=docs, reference=reference, bootstrap=None,
+                     speakers=speakers)
+    recs[0]["quotes"][0]["speaker_id"] = "a_new_alias"
+    with pytest.raises(SubmissionRefused, match="a_new_alias"):  # not an id of this registry
+        evaluate(recs, task="quotes", split="test", docs=docs, reference=reference, bootstrap=None,
+                 speakers=speakers)
+    grown = {**speakers, sid: dataclasses.replace(speakers[sid], aliases=(*speakers[sid].aliases, "a_new_alias"))}
+    with_alias = evaluate(recs, task="quotes", split="test", docs=docs, reference=reference, bootstrap=None,
+                          speakers=grown)  # the alias resolves to the right speaker
+    assert with_alias["speaker"]["correct"] == plain["speaker"]["correct"] == plain["speaker"]["n_matched"]
+    assert plain["signature"] != with_alias["signature"]
+    assert f"|speakers:{registry_hash(grown)}|" in with_alias["signature"]
+    assert registry_hash(from_dataset(ROOT / "dataset").speakers) == registry_hash(speakers)
 
 
 def test_per_article_breakdown(ref):

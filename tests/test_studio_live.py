@@ -14,20 +14,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
 import secrets
-import shutil
-import signal
 import subprocess
 import sys
-import threading
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from live_studio import _copy_tree, _listening_address, serve
 
 from tahaluf import corpus, studio
 from tahaluf.analysis.diff import Change, diff_documents
@@ -35,7 +30,7 @@ from tahaluf.core.errors import TahalufError
 from tahaluf.core.jsonio import dumps
 from tahaluf.core.model import Quote, Span
 from tahaluf.core.schema import SCHEMA, StanceTarget
-from tahaluf.formats.labelstudio import read_export, to_task
+from tahaluf.formats.labelstudio import labeling_config, read_export, to_task
 from tahaluf.studio import slug
 
 pytestmark = pytest.mark.live
@@ -47,94 +42,9 @@ EXT = SCHEMA.extended(stance_targets=(StanceTarget(
     required=False),))
 
 
-@dataclass
-class Live:
-    url: str
-    env: dict
-    root: Path
-    data: Path
-    output: list
-    ls: object
-
-    def cli(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "tahaluf", "studio", *args], capture_output=True,
-                              text=True, env=self.env, cwd=cwd or self.root, timeout=300, check=False)
-
-
-def _copy_tree(tmp: Path) -> Path:
-    root = tmp / "repo"
-    shutil.copytree(ROOT / "seeds", root / "seeds")
-    shutil.copytree(ROOT / "annotation", root / "annotation")
-    return root
-
-
-def _listening_address(port: int) -> str | None:
-    """The local address a socket listens on for ``port``, from /proc/net/tcp (no traffic sent)."""
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        cols = line.split()
-        addr, p = cols[1].split(":")
-        if int(p, 16) == port and cols[3] == "0A":
-            return ".".join(str(int(addr[i:i + 2], 16)) for i in (6, 4, 2, 0))
-    return None
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    t0 = time.monotonic()
-    try:
-        venv = studio.install(log=lambda m: print(m, flush=True))
-    except Exception as e:  # noqa: BLE001 - any failure is the reason the live test fails
-        pytest.fail(f"could not install Label Studio {studio.LS_VERSION}: {e}", pytrace=False)
-    print(f"Label Studio ready in {venv} after {time.monotonic() - t0:.0f} s")
-    tmp = tmp_path_factory.mktemp("live")
-    root = _copy_tree(tmp)
-    data = tmp / "ls-data"
-    port = studio.free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TAHALUF_")}
-    env.update(TAHALUF_LS_TOKEN=TOKEN, TAHALUF_LS_PASSWORD=PASSWORD, TAHALUF_LS_URL=url, TAHALUF_ROOT=str(root))
-    proc = subprocess.Popen([sys.executable, "-m", "tahaluf", "studio", "serve", "--port", str(port),
-                             "--data-dir", str(data), "--venv", str(venv), "--timeout", "200"],
-                            env=env, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
-    output: list[str] = []
-    reader = threading.Thread(target=lambda: output.extend(iter(proc.stdout.readline, "")), daemon=True)
-    reader.start()
-    try:
-        t1 = time.monotonic()
-        while not any("is up at" in ln for ln in output):
-            if proc.poll() is not None or time.monotonic() - t1 > 230:
-                reader.join(5)
-                pytest.fail("`tahaluf studio serve` did not bring Label Studio up "
-                            f"(exit {proc.poll()}):\n{''.join(output)[-4000:]}", pytrace=False)
-            time.sleep(0.5)
-        print(f"Label Studio up after {time.monotonic() - t1:.0f} s")
-        yield Live(url, env, root, data, output, studio.client(url, TOKEN))
-    finally:
-        _stop(proc, data, url)
-
-
-def _stop(proc: subprocess.Popen, data: Path, url: str) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)  # `serve` stops Label Studio, then exits
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-    pidfile = data / "label-studio.pid"
-    if pidfile.exists():  # serve did not clean up: end the server it started, by its id
-        pid = int(pidfile.read_text())
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        raise AssertionError(f"`tahaluf studio serve` left Label Studio (pid {pid}) running; killed it")
-    try:
-        studio.http_get(f"{url}/health", timeout=2)
-    except OSError:
-        return
-    raise AssertionError(f"Label Studio still answers at {url} after `serve` stopped")
+    yield from serve(tmp_path_factory, TOKEN, PASSWORD)
 
 
 @pytest.fixture(scope="module")
@@ -242,11 +152,13 @@ def test_extension_scenario_new_target_and_new_entity_arrive_exactly(live, sourc
     ]
     for d in docs[1:]:
         assert by_id[d.doc_id] == d
+    # the editor is credited, not the author of the imported annotation: the API user saved it
+    from tahaluf.studio.server import DEFAULT_USER as editor
     want = doc.with_layers(
-        entities=doc.entities + (new_ent,),
+        entities=doc.entities + (new_ent,), annotator=editor,
         quotes=tuple(Quote(q.quote_id, q.span, q.quote_type, q.speaker_id, q.cue, q.source,
                            {**q.stance, "stance_t4": "AGAINST"}) if q is quote else q for q in doc.quotes))
-    assert by_id[doc.doc_id] == want
+    assert by_id[doc.doc_id] == want and doc.annotator != editor
 
     # the CLI knows only the targets of annotation/schema.json: it refuses, names the fix, writes nothing
     out2 = tmp_path / "plain"
@@ -273,14 +185,14 @@ def test_extension_scenario_new_target_and_new_entity_arrive_exactly(live, sourc
     out = tmp_path / "ext"
     r = live.cli("pull", "--project", "Tahaluf extension", "--out", str(out))
     assert r.returncode == 0, r.stdout + r.stderr
-    assert f"== {doc.doc_id} [{doc.annotator}]: 2 change(s)" in r.stdout
+    assert f"== {doc.doc_id} [{editor}]: 2 change(s)" in r.stdout
     assert f"+ entity LOC [{new_ent.start},{new_ent.end})" in r.stdout
     assert "stance_t4: None -> 'AGAINST'" in r.stdout and r.stdout.count(": no change") == 4
     base = {d.doc_id: d.with_layers(entities=(), quotes=(), doc_stance={}, annotator=None) for d in docs}
     back, found = read_export(out / f"{doc.doc_id}.json", base, schema=EXT)
     assert found == [] and back == [want]
     # one new entity: one new region in the file, every other region id as before (content-derived ids)
-    old_text = dumps([to_task(doc)]).splitlines()
+    old_text = dumps([to_task(doc.with_layers(annotator=editor))]).splitlines()  # (the editor: above)
     new_text = (out / f"{doc.doc_id}.json").read_text(encoding="utf-8").splitlines()
     import difflib
     minus = [ln for ln in difflib.unified_diff(old_text, new_text, n=0, lineterm="") if ln.startswith("-")
@@ -340,6 +252,191 @@ def test_push_as_predictions_for_preannotation(live):
         preds = [x if isinstance(x, dict) else x.model_dump() for x in t.predictions]
         assert len(preds) == 1 and preds[0]["model_version"] == "pass-a-v1"
         assert preds[0]["result"] == to_task(by_doc[t.data["doc_id"]])["annotations"][0]["result"]
+
+
+def test_a_baseline_s_predictions_as_preannotations(live):
+    """``push --source baselines/entities-crf --predictions crf``: its LODO run, entities only."""
+    from tahaluf.studio.predictions import read_predictions
+    folder = ROOT / "baselines" / "entities-crf"
+    want = {d.doc_id: d for d in read_predictions(folder)[0]}
+    r = live.cli("push", "--project", "Tahaluf crf", "--source", str(folder), "--predictions", "crf")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "predictions read from" in r.stdout and "lodo.jsonl (entities; split all)" in r.stdout
+    assert "5 task(s), 5 prediction(s) (model_version 'crf')" in r.stdout
+    p, tasks = _tasks(live.ls, "Tahaluf crf")
+    assert live.ls.projects.get(id=p.id).model_version == "crf"
+    assert sorted(t.data["doc_id"] for t in tasks) == sorted(want)
+    for t in tasks:
+        assert t.annotations in (None, [])
+        preds = [x if isinstance(x, dict) else x.model_dump() for x in t.predictions]
+        assert len(preds) == 1 and preds[0]["model_version"] == "crf"
+        assert preds[0]["result"] == to_task(want[t.data["doc_id"]], as_prediction="crf")["predictions"][0]["result"]
+        assert {x["from_name"] for x in preds[0]["result"]} == {"entity"}  # the layers it does not predict: empty
+
+
+def _api_result(live, title, doc_id):
+    _, tasks = _tasks(live.ls, title)
+    task = next(t for t in tasks if t.data["doc_id"] == doc_id)
+    ann = live.ls.annotations.get(id=_ann_id(task.annotations[0]))
+    return task, ann, json.loads(json.dumps(list(ann.result)))
+
+
+def test_the_speaker_list_grows_with_a_new_speaker_entered_on_the_page(live, source, tmp_path):
+    """The server takes the generated config (speaker list, new_speaker field); an annotator's new
+    speaker comes back as a registry entry written with the gold; push updates the list in place."""
+    docs, _ = source
+    root = _copy_tree(tmp_path)  # this test writes the gold and the registry: a copy of its own
+    env = {**live.env, "TAHALUF_ROOT": str(root)}
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "tahaluf", "studio", *args], capture_output=True, text=True,
+                              env=env, cwd=root, timeout=300, check=False)
+
+    title = "Tahaluf speakers"
+    r = cli("push", "--project", title)
+    assert r.returncode == 0, r.stdout + r.stderr
+    p = studio.find_project(live.ls, title)
+    cfg = live.ls.projects.get(id=p.id).label_config
+    assert cfg.strip() == labeling_config().strip()  # accepted as generated: the speaker list and the new-speaker field
+    assert '<Choices name="speaker_id" toName="text" choice="single" layout="select"' in cfg
+    assert 'alias="wayne_marotto"' in cfg and '<TextArea name="new_speaker"' in cfg and 'alias="omar_haddad"' not in cfg
+
+    # an annotator gives q1 a new speaker (the list left empty) and q2 keeps the old free-text form
+    doc = docs[0]
+    q1, q2 = doc.quotes[:2]
+    _, ann, result = _api_result(live, title, doc.doc_id)
+    result = [x for x in result if not (x.get("from_name") == "speaker_id" and x.get("id") in (q1.quote_id,
+                                                                                                 q2.quote_id))]
+    line = "omar_haddad | Omar Haddad | عمر الحداد | spokesman | Iraqi ministry of defence"
+    result += [
+        {"id": q1.quote_id, "from_name": "new_speaker", "to_name": "text", "type": "textarea", "origin": "manual",
+         "value": {"start": q1.span.start, "end": q1.span.end, "text": [line]}},
+        {"id": q2.quote_id, "from_name": "speaker_id", "to_name": "text", "type": "textarea", "origin": "manual",
+         "value": {"start": q2.span.start, "end": q2.span.end, "text": [q2.speaker_id]}},
+    ]
+    live.ls.annotations.update(id=ann.id, result=result)
+
+    r = cli("pull", "--project", title)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "new speaker omar_haddad: Omar Haddad / عمر الحداد" in r.stdout
+    assert f"speaker_id: {q1.speaker_id!r} -> 'omar_haddad'" in r.stdout
+    registry = json.loads((root / "annotation" / "speakers.json").read_text(encoding="utf-8"))
+    assert registry[-1]["speaker_id"] == "omar_haddad" and registry[-1]["role"] == "spokesman"
+    assert len(registry) == len(corpus.load_speakers()) + 1
+    new_cfg = (root / "annotation" / "labeling_config.xml").read_text(encoding="utf-8")
+    assert 'alias="omar_haddad"' in new_cfg
+    gold = {d.doc_id: d for d in corpus.load_annotations(root / "annotation" / "gold", check=False)}
+    assert gold[doc.doc_id].quotes[0].speaker_id == "omar_haddad"
+    assert gold[doc.doc_id].quotes[1:] == doc.quotes[1:]  # the free-text speaker_id read as before
+
+    # push updates the project's config in place: the list has the new speaker, every task and annotation stays
+    ids_before = sorted(t.id for t in _tasks(live.ls, title)[1])
+    r = cli("push", "--project", title, "--update")
+    assert r.returncode == 0 and "0 task(s)" in r.stdout, r.stdout + r.stderr
+    assert live.ls.projects.get(id=p.id).label_config.strip() == new_cfg.strip()
+    assert sorted(t.id for t in _tasks(live.ls, title)[1]) == ids_before
+    kept = [x if isinstance(x, dict) else x.model_dump() for x in live.ls.annotations.get(id=ann.id).result]
+    assert [x["value"]["text"] for x in kept if x.get("from_name") == "new_speaker"] == [[line]]
+    # pulled again: the same speaker, nothing new to register or write
+    r = cli("pull", "--project", title)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "new speaker" not in r.stdout and "wrote 0 file(s), 5 unchanged" in r.stdout
+
+    # a clash is refused with the ids an annotator finds in Label Studio, and nothing is written
+    _, ann2, result2 = _api_result(live, title, docs[1].doc_id)
+    q = docs[1].quotes[0]
+    result2 = [x for x in result2 if not (x.get("from_name") == "speaker_id" and x.get("id") == q.quote_id)]
+    result2.append({"id": q.quote_id, "from_name": "new_speaker", "to_name": "text", "type": "textarea",
+                    "origin": "manual", "value": {"start": q.span.start, "end": q.span.end,
+                                                  "text": ["omar_haddad | Omar Hadad"]}})
+    live.ls.annotations.update(id=ann2.id, result=result2)
+    snapshot = {f: f.read_bytes() for f in sorted((root / "annotation").rglob("*")) if f.is_file()}
+    r = cli("pull", "--project", title)
+    assert r.returncode == 1 and "[duplicate-id]" in r.stdout and "INVALID, nothing written" in r.stdout
+    assert f"annotation={ann2.id} region={q.quote_id}" in r.stdout
+    assert {f: f.read_bytes() for f in sorted((root / "annotation").rglob("*")) if f.is_file()} == snapshot
+
+
+def _poll(b, expression: str, timeout: float = 90):
+    """The value of a page expression once it is truthy (polled every half second)."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        v = b.evaluate(expression)
+        if v:
+            return v
+        time.sleep(0.5)
+    raise AssertionError(f"the page never satisfied {expression!r} in {timeout:.0f} s")
+
+
+def test_the_labelling_page_offers_the_speaker_list_and_the_new_speaker_field(live, source):
+    """In headless Chromium (tests/cdp.py), logged in: select a QUOTE, see its speaker in the list, pick
+    another, clear one and type a new speaker, save; the export holds exactly those values (bare ids)."""
+    from cdp import Browser
+
+    from tahaluf.formats.labelconfig import NEW_SPEAKER_FORMAT, speaker_choices
+    from tahaluf.studio import accounts
+    docs, _ = source
+    doc = docs[0]
+    q1, q2 = doc.quotes[:2]
+    report = studio.push(live.ls, [[doc]], title="Tahaluf speaker page")
+    task = _tasks(live.ls, "Tahaluf speaker page")[1][0]
+    entries = speaker_choices(corpus.load_speakers())
+    shown = {sid: label for label, sid in entries}
+    other = next(sid for sid in shown if sid not in (q1.speaker_id, "nawroza", "noroza"))
+    line = "omar_haddad | Omar Haddad | عمر الحداد"
+    select = ("(id) => { const a = window.Htx.annotationStore.selected; "
+              "a.selectArea(a.regions.find(r => r.id.split('#')[0] === id)); }")
+    trigger = "document.querySelector('.lsf-choices_layout_select button')"
+
+    def click_option(label: str) -> str:
+        return "document.querySelector(" + json.dumps('[data-testid="select-option-' + label + '"]') + ").click()"
+
+    session = accounts.login(live.url, studio.DEFAULT_USER, PASSWORD)
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    with Browser(width=1400, height=1800) as b:
+        b.set_cookies(live.url, {"sessionid": session.cookie("sessionid"), "csrftoken": session.cookie("csrftoken")})
+        b.open(f"{live.url}/projects/{report.project_id}/data?task={task.id}")
+        _poll(b, "!!(window.Htx && window.Htx.annotationStore.selected "
+                 "&& window.Htx.annotationStore.selected.regions.length > 0)", timeout=120)
+        # (selected again on every poll: the editor may still be rebuilding its regions)
+        assert _poll(b, f"(({select})({json.dumps(q1.quote_id)}), {trigger} && "
+                        f"{trigger}.getAttribute('data-value'))") == shown[q1.speaker_id]
+        assert b.evaluate("document.querySelector('input[name=new_speaker]').placeholder") == NEW_SPEAKER_FORMAT
+        b.evaluate(f"{trigger}.click()")
+        options = _poll(b, "Array.from(document.querySelectorAll('[role=option]')).map(o => o.textContent)")
+        assert options == [label for label, _ in entries]  # the registry's, as "id · English name · Arabic"
+        (artifacts / "labelstudio-speaker-list.png").write_bytes(b.screenshot())
+        b.evaluate(click_option(shown[other]))
+        _poll(b, f"(({select})({json.dumps(q2.quote_id)}), "
+                 f"{trigger}.getAttribute('data-value') === {json.dumps(shown[q2.speaker_id])})")
+        b.evaluate(f"{trigger}.click()")  # clicking the chosen entry again clears the list ...
+        _poll(b, "!!document.querySelector('[role=option]')")
+        b.evaluate(click_option(shown[q2.speaker_id]))
+        b.evaluate("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}))")
+        b.evaluate("document.querySelector('input[name=new_speaker]').focus()")  # ... and the new speaker is typed
+        b.send("Input.insertText", session=True, text=line)
+        for kind in ("keyDown", "keyUp"):
+            b.send("Input.dispatchKeyEvent", session=True, type=kind, key="Enter", code="Enter",
+                   windowsVirtualKeyCode=13)
+        (artifacts / "labelstudio-new-speaker.png").write_bytes(b.screenshot())
+        b.evaluate("Array.from(document.querySelectorAll('button')).find(b => b.textContent.trim() === 'Update')"
+                   ".click()")
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 60:
+            res = [x if isinstance(x, dict) else x.model_dump()
+                   for x in live.ls.annotations.get(id=_ann_id(task.annotations[0])).result]
+            if any(x.get("from_name") == "new_speaker" for x in res):
+                break
+            time.sleep(1)
+    per = {(x.get("id"), x.get("from_name")): x["value"] for x in res if x.get("type") != "relation"}
+    assert per[(q1.quote_id, "speaker_id")]["choices"] == [other]  # stored as the bare id (the Choice's alias)
+    assert (q2.quote_id, "speaker_id") not in per or per[(q2.quote_id, "speaker_id")].get("choices") in ([], None)
+    assert per[(q2.quote_id, "new_speaker")]["text"] == [line]
+    pulled = studio.pull(live.ls, "Tahaluf speaker page", speakers=corpus.load_speakers())
+    assert pulled.findings == [] and list(pulled.new_speakers) == ["omar_haddad"]
+    got = pulled.docs[0].quotes
+    assert (got[0].speaker_id, got[1].speaker_id) == (other, "omar_haddad") and got[2:] == doc.quotes[2:]
 
 
 def test_invalid_annotation_blocks_the_pull_and_push_refuses_to_duplicate(live, source, tmp_path):

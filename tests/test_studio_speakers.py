@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -161,6 +165,41 @@ def test_a_bad_new_speaker_is_a_finding_with_task_annotation_and_region(gold, re
     assert f.location.startswith(f"project=1 task=7 doc={doc.doc_id} annotation=70 region={q.quote_id}")
 
 
+def test_fields_are_cleaned_and_swapped_fields_refused():
+    sp, problem = parse("omar_x\u200e | Omar  X\u200e | \u200fعمر اكس، عمر إكس | spokesman")
+    assert problem == "" and sp == Speaker("omar_x", "Omar X", "person", ("عمر اكس", "عمر إكس"), "spokesman", "")
+    assert "has Arabic letters" in parse("omar_x | عمر اكس | Omar X")[1]
+    assert "has no Arabic letter" in parse("omar_x | Omar | X | عمر")[1]
+
+
+@pytest.mark.parametrize("text, twin", [
+    ("wayne_m | Wayne Marotto | واين ماروتو", "wayne_marotto"),   # the same English name under a new id
+    ("wayne_maroto | W. Marotto | وَايـن ماروتو", "wayne_marotto"),  # a registry spelling, with diacritic and tatweel
+])
+def test_a_registry_speaker_under_a_new_id_is_refused(gold, registry, text, twin):
+    doc = gold[0]
+    new = collect([_with_new_speaker(_task(doc), doc.quotes[0], text)], registry)
+    assert [f.id for f in new.findings] == ["duplicate-id"] and new.entries == {}
+    assert f"choose {twin} from the list" in new.findings[0].message
+
+
+def test_new_details_for_a_registry_speaker_are_a_finding_not_dropped(gold, registry):
+    doc = gold[0]
+    new = collect([_with_new_speaker(_task(doc), doc.quotes[0], "wayne_marotto | Wayne Marotto | ماروتو الجديد")],
+                  registry)
+    assert [f.id for f in new.findings] == ["duplicate-id"] and "other details" in new.findings[0].message
+    same = collect([_with_new_speaker(_task(doc), doc.quotes[0], "wayne_marotto | wayne marotto")], registry)
+    assert same.findings == [] and same.entries == {}  # the same speaker, in other case: nothing to add
+
+
+def test_two_new_speakers_on_one_quote_are_refused(gold, registry):
+    doc = gold[0]
+    q = doc.quotes[0]
+    task = _with_new_speaker(_with_new_speaker(_task(doc), q), q, "ali_y | Ali Y")
+    new = collect([task], registry)
+    assert [f.id for f in new.findings] == ["duplicate-id"] and "two 'new speaker' entries" in new.findings[0].message
+
+
 def test_one_new_id_with_two_different_names_is_refused(gold, registry):
     a, b = gold[0], gold[1]
     tasks = [_with_new_speaker(_task(a, 7), a.quotes[0]),
@@ -274,7 +313,80 @@ def test_pull_into_another_folder_reports_the_new_speaker_and_leaves_the_registr
     assert _files(repo) == before and len(list((tmp_path / "elsewhere").glob("*.json"))) == 5
 
 
+def test_a_dry_run_or_refused_pull_registers_no_new_speaker(repo, monkeypatch, gold, capsys):
+    tasks = _gold_tasks(gold)
+    tasks[2] = _with_new_speaker(tasks[2], gold[2].quotes[0])
+    before = _files(repo)
+    assert _pull(monkeypatch, tasks, "--dry-run", "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [(s["speaker_id"], s["registered"]) for s in report["new_speakers"]] == [("omar_haddad", False)]
+    assert _pull(monkeypatch, tasks, "--dry-run") == 0
+    assert "(would be added to annotation/speakers.json)" in capsys.readouterr().out
+    tasks[0] = _with_new_speaker(tasks[0], gold[0].quotes[0], "wayne_marotto | W. Marotto")
+    assert _pull(monkeypatch, tasks, "--json") == 1
+    report = json.loads(capsys.readouterr().out)
+    assert all(not s["registered"] for s in report["new_speakers"])
+    assert _files(repo) == before
+
+
+def test_a_killed_pull_with_a_new_speaker_is_finished_by_the_next_command(repo, monkeypatch, gold, capsys):
+    """The write of the gold, the registry and the config keeps its journal where
+    every command looks for one (the repository root), so a kill between two renames
+    is rolled forward by the next `tahaluf` run."""
+    from tahaluf.core import fileio
+    tasks = _gold_tasks(gold)
+    tasks[2] = _with_new_speaker(tasks[2], gold[2].quotes[0])
+    real = fileio.os.replace
+    calls = []
+
+    def dying(src, dst):
+        if Path(dst).name != fileio.JOURNAL:
+            calls.append(dst)
+            if len(calls) == 2:  # after the first rename of the committed write
+                raise KeyboardInterrupt
+        return real(src, dst)
+    monkeypatch.setattr(fileio.os, "replace", dying)
+    with pytest.raises(KeyboardInterrupt):
+        _pull(monkeypatch, tasks)
+    monkeypatch.setattr(fileio.os, "replace", real)
+    assert (repo / fileio.JOURNAL).is_file()
+    capsys.readouterr()
+    assert main(["validate"]) == 0  # any command finishes the write first
+    assert not (repo / fileio.JOURNAL).exists()
+    assert [s["speaker_id"] for s in read_json(repo / "annotation" / "speakers.json")][-1] == "omar_haddad"
+    assert "omar_haddad" in (repo / "annotation" / "labeling_config.xml").read_text(encoding="utf-8")
+    assert not list(repo.rglob("*.tahaluf-tmp*"))
+
+
+def test_the_editor_of_an_annotation_is_credited_not_its_author(repo, monkeypatch, gold, capsys):
+    """Label Studio keeps who created an annotation (completed_by) and who last saved
+    it (updated_by): an annotator who corrects the adjudicator's imported annotation is
+    the annotator of what is pulled."""
+    tasks = _gold_tasks(gold)
+    by_name = {name: uid for uid, name in USERS.items()}
+    adj = next(i for i, d in enumerate(gold) if d.annotator != "annotator-1")
+    tasks[adj]["annotations"][0]["completed_by"] = by_name.get(gold[adj].annotator, 1)
+    tasks[adj]["annotations"][0]["updated_by"] = by_name["annotator-1"]
+    res = tasks[adj]["annotations"][0]["result"]
+    ent = next(r for r in res if r.get("from_name") == "entity")
+    res.remove(ent)
+    assert _pull(monkeypatch, tasks, "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert f"== {gold[adj].doc_id} [annotator-1]: 1 change(s)" in out
+    same = _gold_tasks(gold)
+    same[adj]["annotations"][0]["updated_by"] = same[adj]["annotations"][0]["completed_by"]  # saved by its author
+    assert _pull(monkeypatch, same, "--dry-run") == 0
+    assert f"== {gold[adj].doc_id} [{gold[adj].annotator}]: no change" in capsys.readouterr().out
+
+
 # -- pending articles ---------------------------------------------------------------------
+
+def _cli(root, *argv):
+    """``tahaluf`` in a process of its own over ``root`` (the schema, with the new split, read afresh)."""
+    env = {**os.environ, "TAHALUF_ROOT": str(root), "PYTHONPATH": str(ROOT), "TAHALUF_CACHE": "0"}
+    return subprocess.run([sys.executable, "-m", "tahaluf", *argv], capture_output=True, text=True, env=env,
+                          cwd=root, timeout=600, check=False)
+
 
 ARTICLE = "عنوان الخبر التجريبي\nقال المتحدث إن التحالف باق في العراق.\n"
 
@@ -293,6 +405,9 @@ def test_a_pending_article_is_unmarked_when_its_annotation_is_pulled(repo, monke
     tasks = _gold_tasks(gold) + _export([new], 6)
     bad = copy.deepcopy(tasks)
     bad[-1]["annotations"][0]["result"][0]["value"]["labels"] = ["PERSON"]
+    assert _cli(repo, "build").returncode == 0  # pending: not in the dataset yet
+    documents = repo / "dataset" / "data" / "documents" / "train.jsonl"
+    assert doc_id not in documents.read_text(encoding="utf-8")
     meta_before = seeds.metadata_path().read_bytes()
     assert _pull(monkeypatch, bad) == 1  # an annotation that does not validate: still pending, nothing written
     assert seeds.metadata_path().read_bytes() == meta_before
@@ -305,3 +420,6 @@ def test_a_pending_article_is_unmarked_when_its_annotation_is_pulled(repo, monke
     assert (repo / "annotation" / "gold" / f"{doc_id}.json").read_text(encoding="utf-8") == dumps([to_task(new)])
     assert main(["validate"]) == 0
     assert "pending annotation" not in capsys.readouterr().out
+    r = _cli(repo, "build")  # now an article of the gold like the others: in its split of the dataset
+    assert r.returncode == 0, r.stderr
+    assert doc_id in documents.read_text(encoding="utf-8")

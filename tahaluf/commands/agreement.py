@@ -1,5 +1,11 @@
 """``tahaluf agreement``: inter-annotator agreement between the two passes.
 
+Any two folders of annotations can be compared (``--a DIR --b DIR``): two
+annotators' folders as ``tahaluf studio pull --out DIR`` writes them
+(``DIR/<annotator>/``), or an annotator's folder and the gold
+(``--shared`` keeps only the articles both annotate). The report's first
+line says which case it is, naming the annotators (from the files).
+
 See :mod:`tahaluf.analysis.agreement` for what every figure is and
 :mod:`tahaluf.analysis.disagreements` for the ``--disagreements`` list. The
 report carries a signature (documents hashes of both passes, speaker registry, match
@@ -14,7 +20,7 @@ import json
 from pathlib import Path
 
 from tahaluf.cli import EXIT_OK, command
-from tahaluf.core.signatures import documents_hash
+from tahaluf.core.signatures import documents_hash, registry_hash
 
 
 def _args(p: argparse.ArgumentParser) -> None:
@@ -27,13 +33,15 @@ def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
     p.add_argument("--per-document", action="store_true",
                    help="keep the per-document counts in the JSON report (and print them in the table)")
+    p.add_argument("--shared", action="store_true",
+                   help="compare only the articles both folders annotate (e.g. an annotator's few articles "
+                        "against the gold); default: both must cover the same articles")
     p.add_argument("--disagreements", type=Path, default=None, metavar="FILE",
                    help="write every disagreement (for the adjudicator) to FILE as a JSON list")
 
 
-def build_report(a_dir: Path | None, b_dir: Path | None, speakers_path: Path | None) -> tuple[dict, list]:
-    import hashlib
-
+def build_report(a_dir: Path | None, b_dir: Path | None, speakers_path: Path | None,
+                 shared: bool = False) -> tuple[dict, list]:
     from tahaluf.analysis.agreement import agreement, signature
     from tahaluf.analysis.disagreements import disagreements
     from tahaluf.core.errors import TahalufError
@@ -48,13 +56,20 @@ def build_report(a_dir: Path | None, b_dir: Path | None, speakers_path: Path | N
             raise TahalufError(f"{d}: no such folder of annotation files (give --a/--b DIR)")
     a = load_annotations(a_dir, check=False)
     b = load_annotations(b_dir, check=False)
+    left_out = {}
+    if shared:
+        both = {d.doc_id for d in a} & {d.doc_id for d in b}
+        if not both:
+            raise TahalufError(f"{a_dir} and {b_dir} annotate no article in common")
+        left_out = {k: sorted(d.doc_id for d in docs if d.doc_id not in both) for k, docs in (("a", a), ("b", b))}
+        a, b = [d for d in a if d.doc_id in both], [d for d in b if d.doc_id in both]
     sp_path = speakers_path or speakers_file()
     speakers, found = load_speakers(sp_path)
     if found:
         raise TahalufError("the speaker registry is invalid", found)
-    sp_hash = hashlib.sha256(Path(sp_path).read_bytes()).hexdigest()[:12] if Path(sp_path).exists() else "none"
-    report = {"signature": signature(documents_hash(a), documents_hash(b), sp_hash),
-              "a": _shown(a_dir), "b": _shown(b_dir), **agreement(a, b, speakers)}
+    report = {"signature": signature(documents_hash(a), documents_hash(b), registry_hash(speakers)),
+              "a": _shown(a_dir), "b": _shown(b_dir), "who": {"a": _who(a_dir, a), "b": _who(b_dir, b)},
+              **({"left_out": left_out} if shared else {}), **agreement(a, b, speakers)}
     return report, disagreements(a, b, speakers)
 
 
@@ -67,6 +82,39 @@ def _shown(p: Path) -> str:
         return str(p)
 
 
+def _who(folder: Path, docs) -> dict:
+    """What a folder is: ``pass`` (under annotation/passes/), ``gold``, or the work of ``annotator`` s."""
+    from tahaluf.core.paths import annotation_dir, gold_dir
+    p = Path(folder).resolve()
+    if p == gold_dir().resolve():
+        return {"kind": "gold"}
+    if p.is_relative_to((annotation_dir() / "passes").resolve()):
+        return {"kind": "pass"}
+    return {"kind": "annotator", "names": sorted({d.annotator or "unknown" for d in docs})}
+
+
+def _title(report: dict) -> str:
+    """The report's first line, worded for what is compared: two passes, two annotators, or one and the gold."""
+    who = report.get("who") or {"a": {"kind": "pass"}, "b": {"kind": "pass"}}
+    n = report["documents"]
+    if who["a"]["kind"] == who["b"]["kind"] == "pass":
+        return f"Agreement of pass B against pass A ({n} documents, before adjudication)"
+
+    def name(side: str) -> str:
+        w = who[side]
+        if w["kind"] == "gold":
+            return "the gold"
+        if w["kind"] == "pass":
+            return f"the pass {Path(report[side]).name}"
+        names = w["names"]
+        return f"annotator {names[0]}" if len(names) == 1 else f"annotators {', '.join(names)}"
+    kinds = {who["a"]["kind"], who["b"]["kind"]}
+    what = ("between two annotators: " if kinds == {"annotator"} else
+            "of an annotator with the adjudicated gold: " if kinds == {"annotator", "gold"} else "of ")
+    only = "; only the articles both annotate" if report.get("left_out") else ""
+    return f"Agreement {what}{name('b')} (B) against {name('a')} (A) ({n} document{'s' * (n != 1)}{only})"
+
+
 def _fmt(x) -> str:
     return "-" if x is None else f"{x:.4f}"
 
@@ -76,7 +124,7 @@ def render(report: dict, per_document: bool = False) -> str:
     lines: list[str] = []
     add = lines.append
     sig = report["signature"]
-    add(f"Agreement of pass B against pass A ({report['documents']} documents, before adjudication)")
+    add(_title(report))
     add(f"  A: {report['a']}")
     add(f"  B: {report['b']}")
     for p in ("a", "b"):
@@ -148,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
     from tahaluf.core.fileio import write_atomic
     from tahaluf.core.jsonio import dumps
 
-    report, dis = build_report(args.a, args.b, args.speakers)
+    report, dis = build_report(args.a, args.b, args.speakers, shared=args.shared)
     if not args.per_document and args.json:
         report["entities"].pop("per_document")
         report["quotations"].pop("per_document")

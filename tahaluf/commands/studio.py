@@ -9,6 +9,7 @@ Sub-commands (see :mod:`tahaluf.studio` for what each does and why)::
                              into the gold also new speakers (annotation/speakers.json, the config) and
                              pending articles un-marked (seeds/metadata.json)
     tahaluf studio config    print or write the labeling config (annotation/labeling_config.xml)
+    tahaluf studio add-user  an annotator account that can log in (checked), idempotent
 
 The API token is ``$TAHALUF_LS_TOKEN`` for all of them; the server URL is
 ``--url`` or ``$TAHALUF_LS_URL`` (default http://127.0.0.1:8080).
@@ -34,6 +35,7 @@ EXAMPLES = {
     "push": "tahaluf studio push --source current",
     "pull": "tahaluf studio pull --dry-run",
     "config": "tahaluf studio config --out annotation/labeling_config.xml",
+    "add-user": "tahaluf studio add-user ann1@example.org --name 'Annotator 1' --password-file ann1.pw",
 }
 
 
@@ -47,15 +49,16 @@ def _schema(args: argparse.Namespace) -> Schema:
         raise TahalufError(str(e)) from None
 
 
-def _add_server_args(p: argparse.ArgumentParser) -> None:
+def _add_server_args(p: argparse.ArgumentParser, project: bool = True) -> None:
     p.add_argument("--url", default=None,
                    help="Label Studio URL (default $TAHALUF_LS_URL or http://127.0.0.1:8080); "
                         "a loopback address unless --allow-remote")
     p.add_argument("--allow-remote", action="store_true",
                    help="send the token to a Label Studio that is not on this machine "
                         "(also $TAHALUF_LS_ALLOW_REMOTE=1)")
-    p.add_argument("--project", default=None,
-                   help="project title, or its id as a number (default 'Tahaluf')")
+    if project:
+        p.add_argument("--project", default=None,
+                       help="project title, or its id as a number (default 'Tahaluf')")
 
 
 def add_args(p: argparse.ArgumentParser) -> None:
@@ -81,14 +84,20 @@ def add_args(p: argparse.ArgumentParser) -> None:
     s = sp("push", "create or update the project and import every article with its annotation")
     _add_server_args(s)
     s.add_argument("--source", action="append", metavar="SOURCE",
-                   help="'current' (gold if built, else pass_a), 'gold', 'pass_a', 'pass_b' or a folder of "
-                        "Label Studio exports; repeat for several annotators per task (default: current)")
+                   help="'current' (gold if built, else pass_a), 'gold', 'pass_a', 'pass_b', a folder of "
+                        "Label Studio exports, or (with --predictions) a system's predictions in the submission "
+                        "format: a .jsonl file or a folder such as baselines/entities-crf; repeat for several "
+                        "annotators per task (default: current)")
     s.add_argument("--predictions", metavar="MODEL_VERSION", default=None,
                    help="import the annotation as predictions with this model_version (pre-annotation)")
     s.add_argument("--ground-truth", action=argparse.BooleanOptionalAction, default=None,
                    help="mark the imported annotations as ground truth (default: yes for the gold, no for a pass)")
     s.add_argument("--replace", action="store_true",
                    help="delete the project's existing tasks for these articles first")
+    s.add_argument("--update", action="store_true",
+                   help="an existing project changes in place: new labelling config and instructions, tasks "
+                        "only for articles it lacks (e.g. one added with `tahaluf add-article`); every task, "
+                        "annotation and prediction it holds is kept")
     s.add_argument("--force", action="store_true",
                    help="with --replace: delete the tasks even if they hold work nobody has pulled")
     s.add_argument("--blank", action="store_true",
@@ -113,13 +122,30 @@ def add_args(p: argparse.ArgumentParser) -> None:
     s.add_argument("--out", type=Path, default=None, help="write it here (atomically) instead of printing")
     s.add_argument("--extra-target", action="append", metavar="stance_tN", help="as for push (a trial only)")
 
+    s = sp("add-user", "make an annotator's Label Studio account, check it logs in and gets its API token")
+    _add_server_args(s, project=False)
+    s.add_argument("email", metavar="EMAIL", help="the annotator's (lower-case) e-mail address: their login, and "
+                                                  "the name pull records on their annotations")
+    s.add_argument("--name", default=None, help="their display name in Label Studio (first name)")
+    s.add_argument("--password-file", type=Path, default=None, metavar="FILE",
+                   help="read the password from the first line of FILE ('-': standard input); "
+                        "default: ask twice on the terminal")
+    s.add_argument("--reset-password", action="store_true",
+                   help="if the user exists and the password does not log in, set it with Label Studio's "
+                        "`reset_password` (needs the server's --data-dir on this machine)")
+    s.add_argument("--data-dir", type=Path, default=None, help="with --reset-password: the data dir of `serve`")
+    s.add_argument("--venv", type=Path, default=None, help="with --reset-password: Label Studio's virtualenv")
+    s.add_argument("--token-file", type=Path, default=None, metavar="FILE",
+                   help="write the annotator's own API token to FILE (mode 600); it is never printed")
+
 
 def run(args: argparse.Namespace) -> int:
     cmd = getattr(args, "studio_cmd", None)
     if cmd is None:
         args._studio_parser.print_help()
         return EXIT_USAGE
-    return {"install": _install, "serve": _serve, "push": _push, "pull": _pull, "config": _config}[cmd](args)
+    return {"install": _install, "serve": _serve, "push": _push, "pull": _pull, "config": _config,
+            "add-user": _add_user}[cmd](args)
 
 
 # -- install / serve ----------------------------------------------------------------
@@ -180,19 +206,28 @@ def _load_source(name: str, schema: Schema):
 
 def _push(args: argparse.Namespace) -> int:
     from tahaluf import studio
+    from tahaluf.studio.predictions import is_predictions, read_predictions
     schema = _schema(args)
     token = studio.token_from_env()
     url = (args.url or studio.url_from_env()).rstrip("/")
     sources, names = [], []
     for name in args.source or ["current"]:
-        docs, which = _load_source(name, schema)
+        if name not in SOURCES and is_predictions(Path(name)):  # a system's output, in the submission format
+            if args.predictions is None:
+                raise TahalufError(f"{name} holds predictions (JSON Lines in the submission format): push them "
+                                   f"as pre-annotations with --predictions MODEL_VERSION")
+            docs, which = read_predictions(Path(name), schema=schema)
+            print(f"predictions read from {which}")
+            which = name
+        else:
+            docs, which = _load_source(name, schema)
         sources.append(docs)
         names.append(which)
     gt = args.ground_truth if args.ground_truth is not None else (names == ["gold"] and args.predictions is None)
     ls = studio.client(url, token, allow_remote=args.allow_remote)
     r = studio.push(ls, sources, title=_project(args), schema=schema, model_version=args.predictions,
                     ground_truth=bool(gt), replace=args.replace, force=args.force, blank=args.blank,
-                    per_task=args.annotations_per_task, log=print)
+                    per_task=args.annotations_per_task, update=args.update, log=print)
     what = (f"{r.predictions} prediction(s) (model_version {args.predictions!r})" if args.predictions
             else "no annotation (blank tasks)" if args.blank
             else f"{r.annotations} annotation(s) (ground_truth={bool(gt)})")
@@ -249,7 +284,8 @@ def _pull(args: argparse.Namespace) -> int:
     extra, done = {}, []
     if not pulled.findings and into_gold:  # the registry, the config and pending marks go with the gold
         extra, done = gold_extras(pulled.docs, pulled.new_speakers, schema=schema)
-    report["new_speakers"] = [{**s.to_dict(), "registered": into_gold} for s in pulled.new_speakers.values()]
+    registered = into_gold and not pulled.findings and not args.dry_run
+    report["new_speakers"] = [{**s.to_dict(), "registered": registered} for s in pulled.new_speakers.values()]
     report["no_longer_pending"] = done
     if not pulled.findings and not args.dry_run:
         written, same = studio.write_outputs(plan, schema=schema, extra=extra)
@@ -270,10 +306,12 @@ def _pull(args: argparse.Namespace) -> int:
                 print(f"   {line}")
         for sp in pulled.new_speakers.values():
             names = " / ".join(x for x in (sp.name_en, *sp.spellings) if x)
-            print(f"new speaker {sp.speaker_id}: {names}" + ("" if into_gold else
-                  " (added to annotation/speakers.json only by a pull into the gold)"))
+            print(f"new speaker {sp.speaker_id}: {names}" + (
+                "" if registered else " (would be added to annotation/speakers.json)" if into_gold else
+                " (added to annotation/speakers.json only by a pull into the gold)"))
         if done:
-            print(f"no longer pending (annotation pulled into the gold): {', '.join(done)}")
+            print(f"{'no longer pending' if registered else 'would no longer be pending'} "
+                  f"(annotation pulled into the gold): {', '.join(done)}")
         for f in pulled.findings:
             print(f)
         if pulled.findings:
@@ -295,6 +333,44 @@ def _config(args: argparse.Namespace) -> int:
     else:
         write_atomic(args.out, xml)
         print(f"wrote {args.out}")
+    return EXIT_OK
+
+
+def _password(args: argparse.Namespace) -> str:
+    import getpass
+    if args.password_file is not None:
+        try:
+            text = sys.stdin.read() if str(args.password_file) == "-" else args.password_file.read_text("utf-8")
+        except OSError as e:
+            raise TahalufError(f"cannot read the password file: {e}") from None
+        pw = (text.splitlines() or [""])[0]
+        if not pw:
+            raise TahalufError(f"the password file {args.password_file} is empty")
+        return pw
+    if not sys.stdin.isatty():
+        raise TahalufError("no terminal to ask for the password: pass --password-file FILE (or - for standard input)")
+    pw = getpass.getpass(f"password for {args.email}: ")
+    if getpass.getpass("again: ") != pw:
+        raise TahalufError("the two passwords differ")
+    return pw
+
+
+def _add_user(args: argparse.Namespace) -> int:
+    from tahaluf import studio
+    from tahaluf.studio.accounts import add_user
+    token = studio.token_from_env()
+    url = (args.url or studio.url_from_env()).rstrip("/")
+    password = _password(args)
+    ls = studio.client(url, token, allow_remote=args.allow_remote)
+    a = add_user(ls, url, token, args.email, password, name=args.name, reset=args.reset_password,
+                 venv=args.venv or studio.default_venv(), data_dir=args.data_dir or studio.default_data_dir(),
+                 token_file=args.token_file, allow_remote=args.allow_remote)
+    done = ("created" if a.created else "reset the password of" if a.password_reset else "already had")
+    print(f"{done} the Label Studio user {a.email} (id {a.user_id}{', name ' + repr(a.name) if a.name else ''}"
+          f"{', renamed' if a.renamed and not a.created else ''}) at {url}")
+    print(f"  checked: logs in at {url}/user/login/ and gets their own API token"
+          + (f" (written to {args.token_file}, mode 600)" if args.token_file else " (not shown)"))
+    print(f"  their annotations are pulled as annotator {a.email!r}")
     return EXIT_OK
 
 

@@ -118,7 +118,8 @@ def to_result(doc: Document) -> list[dict]:
     relations = []
     for q in doc.quotes:
         res.append(_region(q.quote_id, QUOTE_FROM, q.span))
-        res.append(_attr(q.quote_id, QUOTE_TYPE_FROM, q.span, "choices", [q.quote_type]))
+        if q.quote_type:  # (none in a prediction of stance alone)
+            res.append(_attr(q.quote_id, QUOTE_TYPE_FROM, q.span, "choices", [q.quote_type]))
         for target, label in q.stance.items():
             res.append(_attr(q.quote_id, target, q.span, "choices", [label]))
         if q.speaker_id is not None:

@@ -19,7 +19,7 @@ from tahaluf.core.errors import Finding
 from tahaluf.core.ids import id_finding
 from tahaluf.core.jsonio import short
 from tahaluf.core.schema import Schema
-from tahaluf.formats.labelconfig import (  # noqa: F401
+from tahaluf.formats.labelconfig import (
     ENTITY_FROM,
     NEW_SPEAKER_FROM,
     QUOTE_FROM,
@@ -27,7 +27,6 @@ from tahaluf.formats.labelconfig import (  # noqa: F401
     SPEAKER_FROM,
     TO_NAME,
 )
-
 
 
 def type_name(x: Any) -> str:

@@ -30,7 +30,21 @@ aliases; one new id given twice with different names
 not ``id | name ...``; only an id, and no full entry anywhere;   ``malformed-file``
 a speaker from the list *and* a new speaker on one QUOTE
 an id that is not a safe speaker id                              ``unsafe-id``
+a registry id with other details (a new spelling: edit           ``duplicate-id``
+``annotation/speakers.json``); a new id whose English name or
+an Arabic spelling is a registry speaker's (the same person
+has one id: choose it); two ``new_speaker`` results on one QUOTE
+Arabic letters in the English name, or a spelling with none      ``malformed-file``
+(the fields in the wrong order)
 ===============================================================  ===============
+
+Each field is cleaned before it is compared or stored: direction marks
+(U+200E, U+200F, U+061C, U+202A-U+202E, U+2066-U+2069) removed, runs of white
+space made one space; spellings are separated by ``;``, ``؛``, ``،`` or ``,``.
+Names are compared case-insensitively and spellings after
+:func:`tahaluf.core.text.normalise` (tatweel, diacritics, alef, yeh, teh
+marbuta), so a speaker typed again with a diacritic or a tatweel is still
+found in the registry.
 """
 
 from __future__ import annotations
@@ -39,35 +53,75 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import re
+
 from tahaluf.core.errors import Finding
 from tahaluf.core.ids import id_finding
 from tahaluf.core.model import Speaker
 from tahaluf.core.speakers import alias_table
+from tahaluf.core.text import normalise
 from tahaluf.formats.labelconfig import NEW_SPEAKER_FORMAT, NEW_SPEAKER_FROM, SPEAKER_FROM
 
 #: the fields of a ``new_speaker`` line, in order (the first two required, unless only the id is given)
 FIELDS = ("speaker_id", "name_en", "spellings", "role", "affiliation")
 
 
+#: direction marks an annotator's right-to-left input may carry invisibly
+_MARKS = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+_SPELLING_SEP = re.compile("[;\u061b\u060c,]")
+_ARABIC = re.compile("[\u0621-\u064a]")
+
+
+def clean(field_text: str) -> str:
+    """A field without direction marks, its white space runs made one space."""
+    return " ".join(_MARKS.sub("", field_text).split())
+
+
 def new_speaker_id(text: str) -> str:
     """The id of a ``new_speaker`` line (its first field)."""
-    return text.split("|", 1)[0].strip()
+    return clean(text.split("|", 1)[0])
 
 
 def parse(text: str) -> tuple[Speaker | None, str]:
     """A ``new_speaker`` line as a :class:`Speaker` (``name_en`` empty when only
     the id is given), or ``None`` and what is wrong with it."""
-    parts = [p.strip() for p in text.split("|")]
+    parts = [clean(p) for p in text.split("|")]
     if len(parts) > len(FIELDS):
-        return None, f"{len(parts)} fields where at most {len(FIELDS)} belong"
+        return None, f"{len(parts)} fields where at most {len(FIELDS)} belong ('|' separates fields only)"
     parts += [""] * (len(FIELDS) - len(parts))
     sid, name, spellings, role, affiliation = parts
     if not sid:
         return None, "no id before the first |"
     if "|" in text and not name:
         return None, "no English name after the id"
-    return Speaker(sid, name, "person", tuple(s.strip() for s in spellings.replace("؛", ";").split(";")
-                                                if s.strip()), role, affiliation), ""
+    if _ARABIC.search(name):
+        return None, (f"the English name {name!r} has Arabic letters: the order is id | English name | "
+                      f"Arabic spelling(s)")
+    forms = tuple(s for s in (clean(x) for x in _SPELLING_SEP.split(spellings)) if s)
+    latin = [s for s in forms if not _ARABIC.search(s)]
+    if latin:
+        return None, f"the Arabic spelling {latin[0]!r} has no Arabic letter: the order is id | English name | " \
+                     f"Arabic spelling(s) | role | affiliation"
+    return Speaker(sid, name, "person", forms, role, affiliation), ""
+
+
+def _name_key(s: str) -> str:
+    return s.casefold()
+
+
+def _spelling_key(s: str) -> str:
+    return normalise(s)
+
+
+def same_person(sp: Speaker, registry: Mapping[str, Speaker]) -> str | None:
+    """The registry id whose English name or one of whose spellings ``sp`` shares, if any."""
+    names = {_name_key(sp.name_en)} if sp.name_en else set()
+    forms = {_spelling_key(s) for s in sp.spellings}
+    for sid, other in registry.items():
+        if (other.name_en and _name_key(other.name_en) in names) or \
+                forms & {_spelling_key(s) for s in other.spellings}:
+            return sid
+    return None
 
 
 @dataclass
@@ -95,6 +149,7 @@ def _items(tasks: Any, location: str):
             aloc = f"{tloc} annotation={aid if isinstance(aid, int) else f'[{ai}]'}"
             chosen: dict[Any, str] = {}
             new: list[tuple[Any, str, Mapping]] = []
+            seen: set = set()
             for r in ann["result"]:
                 if not isinstance(r, Mapping) or not isinstance(r.get("value"), Mapping):
                     continue
@@ -108,7 +163,8 @@ def _items(tasks: Any, location: str):
                     new.append((r.get("id"), vals[0].strip(), v))
             for rid, text, v in new:
                 at = f" chars={v['start']}-{v['end']}" if type(v.get("start")) is int and type(v.get("end")) is int else ""
-                yield f"{aloc} region={rid}{at}", text, chosen.get(rid)
+                yield f"{aloc} region={rid}{at}".strip(), text, chosen.get(rid), rid in seen
+                seen.add(rid)
 
 
 def collect(tasks: Any, registry: Mapping[str, Speaker], *, location: str = "") -> NewSpeakers:
@@ -116,7 +172,12 @@ def collect(tasks: Any, registry: Mapping[str, Speaker], *, location: str = "") 
     out = NewSpeakers()
     aliases = {a: sid for a, sid in alias_table(registry).items() if a != sid}
     refs: list[tuple[str, str]] = []
-    for where, text, chosen in _items(tasks, location):
+    for where, text, chosen, again in _items(tasks, location):
+        if again:
+            out.findings.append(Finding(
+                "duplicate-id", "the QUOTE has two 'new speaker' entries: keep one", where, got=text,
+                expected="one new_speaker result per QUOTE"))
+            continue
         sp, problem = parse(text)
         if sp is None:
             out.findings.append(Finding("malformed-file", f"new speaker: {problem}", where, got=text,
@@ -138,16 +199,36 @@ def collect(tasks: Any, registry: Mapping[str, Speaker], *, location: str = "") 
                 f"annotation/speakers.json: choose {aliases[sid]} from the list", where, got=sid))
             continue
         if sid in registry:
-            if sp.name_en and sp.name_en != registry[sid].name_en:
+            known = registry[sid]
+            if sp.name_en and _name_key(sp.name_en) != _name_key(known.name_en):
                 out.findings.append(Finding(
                     "duplicate-id", f"new speaker {sid!r} is already in annotation/speakers.json as "
-                    f"{registry[sid].name_en!r}: choose it from the list, or give the new speaker another id",
+                    f"{known.name_en!r}: choose it from the list, or give the new speaker another id",
                     where, got=text, expected=f"an id not in the registry, or {sid} from the list"))
+            elif {_spelling_key(s) for s in sp.spellings} - {_spelling_key(s) for s in known.spellings} or \
+                    (sp.role and sp.role != known.role) or (sp.affiliation and sp.affiliation != known.affiliation):
+                out.findings.append(Finding(
+                    "duplicate-id", f"speaker {sid!r} is in annotation/speakers.json with other details: choose "
+                    f"{sid} from the list; a new spelling, role or affiliation is an edit of "
+                    f"annotation/speakers.json (then `tahaluf validate`)", where, got=text,
+                    expected=" | ".join((known.speaker_id, known.name_en, "; ".join(known.spellings)))))
             continue  # the same speaker, registered by an earlier pull
+        twin = same_person(sp, registry) if sp.name_en or sp.spellings else None
+        if twin is not None:
+            out.findings.append(Finding(
+                "duplicate-id", f"new speaker {sid!r} has the name or a spelling of {twin!r} "
+                f"({registry[twin].name_en}) in annotation/speakers.json: the same person has one id, "
+                f"choose {twin} from the list", where, got=text, expected=twin))
+            continue
         if not sp.name_en:
             refs.append((sid, where))
             continue
         old = out.entries.get(sid)
+        if old is not None and old.name_en and sp.name_en and old != sp and \
+                _name_key(old.name_en) == _name_key(sp.name_en) and \
+                {_spelling_key(s) for s in old.spellings} == {_spelling_key(s) for s in sp.spellings} and \
+                (old.role, old.affiliation) == (sp.role, sp.affiliation):
+            continue  # the same line up to case, diacritics or tatweel
         if old is None:
             out.entries[sid], out.where[sid] = sp, where
         elif old != sp:

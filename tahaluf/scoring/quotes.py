@@ -39,6 +39,7 @@ from tahaluf.core import spans
 from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap, prf, rnd, safe_div
 from tahaluf.core.model import Document
 from tahaluf.core.schema import SCHEMA, Schema
+from tahaluf.core.signatures import registry_hash
 from tahaluf.core.speakers import alias_table
 
 
@@ -200,5 +201,6 @@ class Tally:
         """The task's part of a result (:mod:`tahaluf.scoring.tasks`): the signatures and
         :func:`score_quotes` of the submission against the reference quotations."""
         res = summarise(self.rows, bootstrap=bootstrap, doc_ids=doc_ids)
-        sigs = {m: sign(m) for m in SIGNED_MODES}
+        registry = (("speakers", registry_hash(self.speakers)),)  # ids are resolved through its aliases
+        sigs = {m: sign(m, extra=registry) for m in SIGNED_MODES}
         return {"signature": sigs["overlap"], "signatures": sigs, **res}

@@ -13,6 +13,8 @@ sync       push (with the round-trip and interface checks and the labeling
            config update), pull, and writing pulled documents
 gold       what a pull into the gold writes with it: new speakers in the
            registry, the regenerated config, pending articles un-marked
+accounts   annotator accounts that can log in (sign-up form with the invite
+           token, checked by a real login), and browser-like web sessions
 =========  ====================================================================
 
 Each module's docstring says how and why. The comparison of two annotations
@@ -21,6 +23,7 @@ converter and the labeling config are :mod:`tahaluf.formats.labelstudio`.
 This package re-exports the names ``tahaluf studio`` and the tests use.
 """
 
+from tahaluf.studio.accounts import WebSession, add_user, login
 from tahaluf.studio.install import (
     ENV_DATA,
     ENV_PASSWORD,
@@ -68,10 +71,44 @@ from tahaluf.studio.users import (
 )
 
 __all__ = [
-    "DEFAULT_PORT", "DEFAULT_PROJECT", "DEFAULT_USER", "ENV_DATA", "ENV_PASSWORD", "ENV_TOKEN", "ENV_URL",
-    "ENV_USER", "ENV_VENV", "LS_VERSION", "PROXY_DOMAIN", "Pulled", "PushReport", "Server", "annotator_email",
-    "annotator_name", "client", "default_data_dir", "default_venv", "ensure_users", "export_tasks",
-    "find_project", "free_port", "http_get", "install", "installed_version", "interface_problems", "log_tail",
-    "plan_outputs", "pull", "push", "roundtrip_problems", "slug", "token_from_env", "url_from_env",
-    "with_annotators", "write_outputs",
+    "DEFAULT_PORT",
+    "DEFAULT_PROJECT",
+    "DEFAULT_USER",
+    "ENV_DATA",
+    "ENV_PASSWORD",
+    "ENV_TOKEN",
+    "ENV_URL",
+    "ENV_USER",
+    "ENV_VENV",
+    "LS_VERSION",
+    "PROXY_DOMAIN",
+    "Pulled",
+    "PushReport",
+    "Server",
+    "WebSession",
+    "add_user",
+    "annotator_email",
+    "annotator_name",
+    "client",
+    "default_data_dir",
+    "default_venv",
+    "ensure_users",
+    "export_tasks",
+    "find_project",
+    "free_port",
+    "http_get",
+    "install",
+    "installed_version",
+    "interface_problems",
+    "log_tail",
+    "login",
+    "plan_outputs",
+    "pull",
+    "push",
+    "roundtrip_problems",
+    "slug",
+    "token_from_env",
+    "url_from_env",
+    "with_annotators",
+    "write_outputs",
 ]

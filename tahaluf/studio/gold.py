@@ -32,6 +32,7 @@ from tahaluf.core.schema import SCHEMA, Schema
 from tahaluf.core.speakers import check_registry
 from tahaluf.formats.labelconfig import labeling_config
 
+
 def registry_with(new: Mapping[str, Speaker]) -> tuple[list, dict[str, Speaker]]:
     """The registry's JSON with ``new`` appended, and the grown registry (refused if invalid)."""
     path = paths.speakers_file()

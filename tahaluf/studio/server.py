@@ -6,13 +6,16 @@ bound to 127.0.0.1 with a data directory of its own::
     label-studio start --no-browser --internal-host 127.0.0.1 --port P
                        --username U --enable-legacy-api-token
     env: LATEST_VERSION_CHECK=false COLLECT_ANALYTICS=false
-         LABEL_STUDIO_BASE_DATA_DIR=<data dir>
+         DISABLE_SIGNUP_WITHOUT_LINK=true LABEL_STUDIO_BASE_DATA_DIR=<data dir>
          LABEL_STUDIO_PASSWORD=<password> LABEL_STUDIO_USER_TOKEN=<token>
 
 ``--internal-host`` is the bind address (``--host`` only sets the URL Label
 Studio writes into links). Password and token go through the environment,
 which Label Studio reads as ``LABEL_STUDIO_<NAME>``, so that they never show
-in ``ps``. Without ``--enable-legacy-api-token`` the token is refused (401).
+in ``ps``. Signing up needs the organization's invite link
+(``DISABLE_SIGNUP_WITHOUT_LINK``): annotator accounts are made by the
+administrator, with ``tahaluf studio add-user``
+(:mod:`tahaluf.studio.accounts`). Without ``--enable-legacy-api-token`` the token is refused (401).
 Label Studio sets the token only when it first creates the user of a data
 directory; :meth:`Server.start` checks that the token is accepted and says so
 when it is not. The server is healthy when ``GET /health`` answers
@@ -175,6 +178,7 @@ class Server:
         if self.password is None:
             self.password = _stored_password(data)
         env = clean_env({"LATEST_VERSION_CHECK": "false", "COLLECT_ANALYTICS": "false",
+                         "DISABLE_SIGNUP_WITHOUT_LINK": "true",
                          "LABEL_STUDIO_BASE_DATA_DIR": str(data.resolve()),
                          "LABEL_STUDIO_PASSWORD": self.password, "LABEL_STUDIO_USER_TOKEN": self.token})
         with open(self.log_path, "ab") as out:

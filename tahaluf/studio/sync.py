@@ -17,7 +17,9 @@ Push (:func:`push`)
     work nobody has pulled (:func:`unpulled_work`) unless ``force``. The
     config and instructions of an existing project are updated in place
     (tasks and annotations stay); ``blank`` tasks hold the text only, for
-    blind annotation, and pending articles always go in blank. Annotators
+    blind annotation, and pending articles always go in blank. ``update``
+    leaves the tasks of an existing project alone and adds tasks only for the
+    articles it lacks (after ``schema add-target`` or ``add-article``). Annotators
     become Label Studio users as :mod:`tahaluf.studio.users` describes.
 
 Pull (:func:`pull`)
@@ -49,7 +51,7 @@ from typing import Any
 
 from tahaluf import seeds
 from tahaluf.analysis.diff import diff_documents
-from tahaluf.core import jsonio
+from tahaluf.core import jsonio, paths
 from tahaluf.core.errors import Finding, TahalufError
 from tahaluf.core.fileio import write_files
 from tahaluf.core.jsonio import dumps
@@ -145,7 +147,7 @@ class PushReport:
 
 def push(ls, sources: Sequence[Sequence[Document]], *, title: str = DEFAULT_PROJECT, schema: Schema = SCHEMA,
          model_version: str | None = None, ground_truth: bool = False, replace: bool = False,
-         force: bool = False, blank: bool = False, per_task: int | None = None,
+         force: bool = False, blank: bool = False, per_task: int | None = None, update: bool = False,
          log: Log = quiet) -> PushReport:
     """Push annotated documents; one task per article (see the module docstring).
 
@@ -157,7 +159,12 @@ def push(ls, sources: Sequence[Sequence[Document]], *, title: str = DEFAULT_PROJ
     Articles added with ``tahaluf add-article`` and not annotated yet always
     go in as blank tasks. ``replace`` refuses while the tasks it would delete
     hold work that differs from what is pushed (unpulled work) unless ``force``.
+    ``update`` changes an existing project in place: its config and
+    instructions, and tasks only for the articles it lacks; every task,
+    annotation and prediction it holds stays as it is.
     """
+    if update and replace:
+        raise TahalufError("--update keeps every task and --replace deletes some: choose one")
     if model_version is not None and len(sources) != 1:
         raise TahalufError("predictions come from one source at a time")
     position = {doc_id: i for i, doc_id in enumerate(seeds.doc_ids())}
@@ -195,6 +202,9 @@ def push(ls, sources: Sequence[Sequence[Document]], *, title: str = DEFAULT_PROJ
         existing = [(t.id, (t.data or {}).get("doc_id")) for t in _tasks(ls, project.id)]
         have = {did for _, did in existing}
         pending = [d for d in pending if d.doc_id not in have]  # blank tasks already there stay as they are
+        if update:  # articles that have a task keep it, with its work
+            per_doc = {k: v for k, v in per_doc.items() if k not in have}
+            docs = [d for d in docs if d.doc_id in per_doc]
         clash = [(tid, did) for tid, did in existing if did in per_doc]
         if clash and replace and not force:
             kept = unpulled_work(ls, project.id, per_doc, schema)
@@ -204,7 +214,8 @@ def push(ls, sources: Sequence[Sequence[Document]], *, title: str = DEFAULT_PROJ
         if clash and not replace:
             raise TahalufError(f"project {title!r} already has tasks for {len(clash)} of these articles "
                                f"({', '.join(sorted({str(d) for _, d in clash}))}). Pull them first if they hold "
-                               f"work, then push with --replace to delete those tasks and import afresh.")
+                               f"work, then push with --replace to delete those tasks and import afresh; or push with --update "
+                               f"to keep every task and change only the config (and add tasks for new articles).")
     if created:
         with api_call(f"create the project {title!r}"):
             more = {} if per_task is None else {"maximum_annotations": per_task}
@@ -339,7 +350,8 @@ def pull(ls, project: str | int = DEFAULT_PROJECT, *, schema: Schema = SCHEMA,
     for d in docs:
         found += document_findings(d, schema=schema, speakers=speakers,
                                    location=f"{where} task={tids.get(d.doc_id)} doc={d.doc_id} annotator={d.annotator}")
-    return Pulled(p.id, docs, found, len(tasks), new.entries)
+    used = {q.speaker_id for d in docs for q in d.quotes}  # an entry no converted quotation uses is not registered
+    return Pulled(p.id, docs, found, len(tasks), {k: v for k, v in new.entries.items() if k in used})
 
 
 def plan_outputs(docs: Sequence[Document], out_dir: Path, *, by_annotator: bool | None = None) -> dict[Path, Document]:
@@ -399,5 +411,8 @@ def write_outputs(plan: Mapping[Path, Document], *, schema: Schema = SCHEMA,
         written.append(target)
     if new:  # every changed file or none (one journal in the folder they share)
         top = Path(os.path.commonpath([str(t.parent.resolve()) for t in new]))
+        root = paths.root().resolve()
+        if top != root and top.is_relative_to(root) and top != paths.gold_dir().resolve():
+            top = root  # the journal where `tahaluf` looks for it after a kill (cli._recover)
         write_files(top, {t.resolve().relative_to(top).as_posix(): text for t, text in new.items()})
     return written, same

@@ -7,7 +7,8 @@ lower-case e-mail address is that user. Any other name gets a stand-in user
 ``<slug>-<hash>@tahaluf.invalid`` whose first name is the name
 (:func:`annotator_email`; the hash keeps names with the same slug apart).
 Pulling maps such users back to the name, and any other user to its e-mail
-(:func:`annotator_name`, :func:`with_annotators`). So a push followed by a
+(:func:`annotator_name`, :func:`with_annotators`); an annotation is credited to
+its editor, the user who last saved it (:func:`editor_id`). So a push followed by a
 pull gives back the same annotator, and several annotators on one task stay
 apart.
 
@@ -29,12 +30,12 @@ from tahaluf.studio.server import api_call
 PROXY_DOMAIN = "tahaluf.invalid"
 
 #: names taken as e-mail addresses as they are (lower case: Label Studio may change the case of others)
-_EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
+EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
 
 
 def annotator_email(name: str) -> str:
     """The Label Studio user of an annotator name (see the module docstring)."""
-    if _EMAIL.fullmatch(name):
+    if EMAIL.fullmatch(name):
         return name
     digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
     return f"{slug(name)[:40]}-{digest}@{PROXY_DOMAIN}"
@@ -79,16 +80,29 @@ def ensure_users(ls, names: Iterable[str]) -> dict[str, str]:
     return out
 
 
+def editor_id(annotation: Mapping[str, Any]) -> Any:
+    """The user who made an annotation what it is now: Label Studio's ``updated_by``
+    (the last user who saved it, through the page or the API) when it names another
+    user than ``completed_by`` (who created it), else ``completed_by``. So an
+    annotator who corrects an annotation imported under the adjudicator's name is
+    the one credited."""
+    who = annotation.get("completed_by")
+    uid = who.get("id") if isinstance(who, Mapping) else who
+    upd = annotation.get("updated_by")
+    upd = upd.get("id") if isinstance(upd, Mapping) else upd
+    return upd if type(upd) is int and upd != uid else uid
+
+
 def with_annotators(tasks: list[dict], users: Mapping[int, Mapping[str, Any]]) -> list[dict]:
-    """A copy of an export whose ``completed_by`` holds ``{"id", "email": annotator name}``."""
+    """A copy of an export whose ``completed_by`` holds ``{"id", "email": annotator name}``
+    of the annotation's editor (:func:`editor_id`)."""
     out = []
     for t in tasks:
         t = dict(t)
         anns = []
         for a in t.get("annotations") or []:
             a = dict(a)
-            who = a.get("completed_by")
-            uid = who.get("id") if isinstance(who, Mapping) else who
+            uid = editor_id(a)
             a["completed_by"] = {"id": uid, "email": annotator_name(users.get(uid), uid)}
             anns.append(a)
         t["annotations"] = anns
