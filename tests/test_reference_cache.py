@@ -111,3 +111,12 @@ def test_bootstrap_in_blocks_gives_the_sums_of_the_cached_weights(monkeypatch):
     w = np.zeros((101, 37))
     np.add.at(w, (np.repeat(np.arange(101), 37), idx.ravel()), 1)
     assert (boot.weights(37) == w).all() and (w.sum(axis=1) == 37).all()
+
+
+def test_distinct_bootstrap_samples_counted_in_blocks_equal_the_whole_count(monkeypatch):
+    from tahaluf.core import metrics
+    boot = metrics.Bootstrap(resamples=300, seed=5)
+    whole = boot.check(4)["n_distinct_samples"]  # four articles: many resamples repeat
+    monkeypatch.setattr(metrics, "WEIGHTS_BYTES", 24 * 4 * 7)  # seven resamples a block
+    blocks = boot.check(4)["n_distinct_samples"]
+    assert blocks == whole == len(np.unique(boot.weights(4), axis=0)) < 300

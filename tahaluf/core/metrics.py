@@ -37,6 +37,7 @@ Honest intervals
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -159,20 +160,32 @@ class Bootstrap:
         n = per_doc.shape[0]
         if self.resamples * n * 8 <= WEIGHTS_BYTES:
             return np.tensordot(self.weights(n), per_doc, axes=([1], [0]))
+        out = np.empty((self.resamples, *per_doc.shape[1:]), dtype=np.float64)
+        for a, w in self._blocks(n):
+            out[a:a + len(w)] = np.tensordot(w, per_doc, axes=([1], [0]))
+        return out
+
+    def _blocks(self, n: int):
+        """``(first resample, weights)`` of the resamples a block at a time, from the same random
+        stream as :meth:`weights` (so the rows are the same), each block at most about
+        :data:`WEIGHTS_BYTES` / 3."""
         rng = np.random.default_rng(self.seed)
         step = max(1, WEIGHTS_BYTES // (24 * n))
-        out = np.empty((self.resamples, *per_doc.shape[1:]), dtype=np.float64)
         for a in range(0, self.resamples, step):
-            b = min(self.resamples, a + step)
-            out[a:b] = np.tensordot(_draw(rng, b - a, n), per_doc, axes=([1], [0]))
-        return out
+            yield a, _draw(rng, min(self.resamples, a + step) - a, n)
+
+    def _distinct(self, n: int) -> int:
+        """How many different resamples (rows of weights) there are; in blocks on a large corpus."""
+        if self.resamples * n * 8 <= WEIGHTS_BYTES:
+            return int(len(np.unique(self.weights(n), axis=0)))
+        return len({hashlib.sha256(row.tobytes()).digest() for _, w in self._blocks(n) for row in w})
 
     def to_dict(self) -> dict:
         return {"resamples": self.resamples, "seed": self.seed, "level": self.level, "unit": "document"}
 
     def check(self, n_docs: int) -> dict:
         """Whether intervals over ``n_docs`` articles mean anything (see *Honest intervals*)."""
-        distinct = int(len(np.unique(self.weights(n_docs), axis=0))) if n_docs else 0
+        distinct = self._distinct(n_docs) if n_docs else 0
         degenerate = n_docs < MIN_DOCS or distinct < MIN_DISTINCT
         warning = (f"the intervals rest on {n_docs} article(s) and {distinct} distinct bootstrap sample(s) "
                    f"(fewer than {MIN_DOCS} articles or {MIN_DISTINCT} distinct samples): they are not "
