@@ -164,7 +164,6 @@ def _group_counts(mode: str, gg: np.ndarray, gs: np.ndarray, ge: np.ndarray, gt:
         lo = np.searchsorted(gg * width + ge, pg * width + ps, side="right")
         hi = np.searchsorted(gg * width + gs, pg * width + pe, side="left")
         n_ov = hi - lo
-        kind_free = np.zeros(n_p, dtype=np.int64)  # 0 none, 1 correct, 2 incorrect, 3 partial
         if mode == "ent_type":
             owner = np.repeat(np.arange(n_p), n_ov)
             k = lo[owner] + (np.arange(int(n_ov.sum())) - np.repeat(np.cumsum(n_ov) - n_ov, n_ov))

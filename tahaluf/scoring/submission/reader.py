@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from tahaluf.core.errors import Finding, TahalufError, did_you_mean
-from tahaluf.core.jsonio import parse_jsonl, parse_line, short
+from tahaluf.core.jsonio import parse_line, short
 from tahaluf.core.model import Document, Speaker
 from tahaluf.core.schema import SCHEMA, Schema
 from tahaluf.corpus import SPLITS, load_speakers, source_documents, split_of
