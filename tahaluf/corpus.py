@@ -24,8 +24,9 @@ from tahaluf import seeds
 from tahaluf.core import paths
 from tahaluf.core.errors import TahalufError, did_you_mean
 from tahaluf.core.model import Document, Speaker
-from tahaluf.core.signatures import Documents, documents_hash
 from tahaluf.core.schema import SCHEMA, Schema
+from tahaluf.core.signatures import Documents, documents_hash
+from tahaluf.core.speakers import load_registry
 
 #: Why the fixed split is what it is (the dataset card prints this); from ``annotation/schema.json``.
 SPLIT_RATIONALE: str = SCHEMA.split_rationale
@@ -131,11 +132,8 @@ def load_pass(name: str, *, schema: Schema = SCHEMA) -> list[Document]:
 
 
 def load_speakers() -> dict[str, Speaker]:
-    from tahaluf.validate import load_speakers as _load
-    speakers, found = _load()
-    if found:
-        raise TahalufError("the speaker registry is invalid", found)
-    return speakers
+    """The registry ``annotation/speakers.json``, refused if invalid."""
+    return load_registry(paths.speakers_file())
 
 
 #: the named annotation sources; anything else given to :func:`load_source` must be a folder

@@ -46,8 +46,8 @@ def build_report(a_dir: Path | None, b_dir: Path | None, speakers_path: Path | N
     from tahaluf.analysis.disagreements import disagreements
     from tahaluf.core.errors import TahalufError
     from tahaluf.core.paths import speakers_file
+    from tahaluf.core.speakers import load_registry
     from tahaluf.corpus import load_annotations, pass_dir
-    from tahaluf.validate import load_speakers
 
     a_dir = a_dir or pass_dir("pass_a")
     b_dir = b_dir or pass_dir("pass_b")
@@ -64,9 +64,7 @@ def build_report(a_dir: Path | None, b_dir: Path | None, speakers_path: Path | N
         left_out = {k: sorted(d.doc_id for d in docs if d.doc_id not in both) for k, docs in (("a", a), ("b", b))}
         a, b = [d for d in a if d.doc_id in both], [d for d in b if d.doc_id in both]
     sp_path = speakers_path or speakers_file()
-    speakers, found = load_speakers(sp_path)
-    if found:
-        raise TahalufError("the speaker registry is invalid", found)
+    speakers = load_registry(sp_path)
     report = {"signature": signature(documents_hash(a), documents_hash(b), registry_hash(speakers)),
               "a": _shown(a_dir), "b": _shown(b_dir), "who": {"a": _who(a_dir, a), "b": _who(b_dir, b)},
               **({"left_out": left_out} if shared else {}), **agreement(a, b, speakers)}

@@ -98,6 +98,14 @@ def read_registry(path: str | Path) -> tuple[dict[str, Speaker], list[Finding]]:
     return check_registry(data, str(p))
 
 
+def load_registry(path: str | Path) -> dict[str, Speaker]:
+    """:func:`read_registry`, refused (a :class:`TahalufError` with its findings) if invalid."""
+    speakers, found = read_registry(path)
+    if found:
+        raise TahalufError(f"the speaker registry {path} is invalid (`tahaluf validate` says where)", found)
+    return speakers
+
+
 def check_registry(data: object, where: str) -> tuple[dict[str, Speaker], list[Finding]]:
     """The registry in ``data`` (the JSON of ``annotation/speakers.json``) and its findings."""
     if not isinstance(data, list):

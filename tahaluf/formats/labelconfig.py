@@ -26,10 +26,9 @@ from collections.abc import Iterable, Mapping
 from xml.sax.saxutils import quoteattr
 
 from tahaluf.core import paths
-from tahaluf.core.errors import TahalufError
 from tahaluf.core.model import Speaker
 from tahaluf.core.schema import QUOTE_REGION_LABELS, RELATION_CUE_OF, RELATION_SAID, SCHEMA, Schema
-from tahaluf.core.speakers import read_registry
+from tahaluf.core.speakers import load_registry
 
 TO_NAME = "text"
 ENTITY_FROM = "entity"
@@ -88,11 +87,7 @@ def registry(speakers: Mapping[str, Speaker] | None = None) -> Mapping[str, Spea
     """``speakers``, or the registry ``annotation/speakers.json`` (refused if invalid)."""
     if speakers is not None:
         return speakers
-    out, found = read_registry(paths.speakers_file())
-    if found:
-        raise TahalufError("the speaker registry annotation/speakers.json is invalid (`tahaluf validate` "
-                           "says where)", found)
-    return out
+    return load_registry(paths.speakers_file())
 
 
 def speaker_choices(speakers: Mapping[str, Speaker]) -> list[tuple[str, str]]:

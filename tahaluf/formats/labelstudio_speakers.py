@@ -49,11 +49,10 @@ found in the registry.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-import re
 
 from tahaluf.core.errors import Finding
 from tahaluf.core.ids import id_finding
