@@ -104,21 +104,22 @@ def parse(text: str) -> tuple[Speaker | None, str]:
     return Speaker(sid, name, "person", forms, role, affiliation), ""
 
 
-def _name_key(s: str) -> str:
-    return s.casefold()
+def _forms(sp: Speaker) -> set[str]:
+    """A speaker's spellings as compared: normalised (:func:`tahaluf.core.text.normalise`)."""
+    return {normalise(s) for s in sp.spellings}
 
 
-def _spelling_key(s: str) -> str:
-    return normalise(s)
+def _same_line(a: Speaker, b: Speaker) -> bool:
+    """The same entry up to the case of the name and the diacritics, tatweel... of the spellings."""
+    return (a.name_en.casefold(), _forms(a), a.role, a.affiliation) == \
+        (b.name_en.casefold(), _forms(b), b.role, b.affiliation)
 
 
 def same_person(sp: Speaker, registry: Mapping[str, Speaker]) -> str | None:
-    """The registry id whose English name or one of whose spellings ``sp`` shares, if any."""
-    names = {_name_key(sp.name_en)} if sp.name_en else set()
-    forms = {_spelling_key(s) for s in sp.spellings}
+    """The registry id whose English name (any case) or one of whose spellings ``sp`` shares, if any."""
+    name, forms = sp.name_en.casefold(), _forms(sp)
     for sid, other in registry.items():
-        if (other.name_en and _name_key(other.name_en) in names) or \
-                forms & {_spelling_key(s) for s in other.spellings}:
+        if (name and other.name_en.casefold() == name) or forms & _forms(other):
             return sid
     return None
 
@@ -199,12 +200,12 @@ def collect(tasks: Any, registry: Mapping[str, Speaker], *, location: str = "") 
             continue
         if sid in registry:
             known = registry[sid]
-            if sp.name_en and _name_key(sp.name_en) != _name_key(known.name_en):
+            if sp.name_en and sp.name_en.casefold() != known.name_en.casefold():
                 out.findings.append(Finding(
                     "duplicate-id", f"new speaker {sid!r} is already in annotation/speakers.json as "
                     f"{known.name_en!r}: choose it from the list, or give the new speaker another id",
                     where, got=text, expected=f"an id not in the registry, or {sid} from the list"))
-            elif {_spelling_key(s) for s in sp.spellings} - {_spelling_key(s) for s in known.spellings} or \
+            elif _forms(sp) - _forms(known) or \
                     (sp.role and sp.role != known.role) or (sp.affiliation and sp.affiliation != known.affiliation):
                 out.findings.append(Finding(
                     "duplicate-id", f"speaker {sid!r} is in annotation/speakers.json with other details: choose "
@@ -223,11 +224,8 @@ def collect(tasks: Any, registry: Mapping[str, Speaker], *, location: str = "") 
             refs.append((sid, where))
             continue
         old = out.entries.get(sid)
-        if old is not None and old.name_en and sp.name_en and old != sp and \
-                _name_key(old.name_en) == _name_key(sp.name_en) and \
-                {_spelling_key(s) for s in old.spellings} == {_spelling_key(s) for s in sp.spellings} and \
-                (old.role, old.affiliation) == (sp.role, sp.affiliation):
-            continue  # the same line up to case, diacritics or tatweel
+        if old is not None and _same_line(old, sp):
+            continue  # the same line again (up to case, diacritics or tatweel)
         if old is None:
             out.entries[sid], out.where[sid] = sp, where
         elif old != sp:
