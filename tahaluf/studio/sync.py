@@ -409,10 +409,11 @@ def write_outputs(plan: Mapping[Path, Document], *, schema: Schema = SCHEMA,
                 continue
         new[target] = dumps([labelstudio.to_task(doc)])
         written.append(target)
-    if new:  # every changed file or none (one journal in the folder they share)
+    if new:  # every changed file or none, with one journal: at the repository root for files inside it
+        # (as extend._write writes), where the next command finishes a killed write (cli._recover)
         top = Path(os.path.commonpath([str(t.parent.resolve()) for t in new]))
         root = paths.root().resolve()
-        if top != root and top.is_relative_to(root) and top != paths.gold_dir().resolve():
-            top = root  # the journal where `tahaluf` looks for it after a kill (cli._recover)
+        if top.is_relative_to(root):
+            top = root
         write_files(top, {t.resolve().relative_to(top).as_posix(): text for t, text in new.items()})
     return written, same
