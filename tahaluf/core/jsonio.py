@@ -27,7 +27,7 @@ Readers
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -165,16 +165,21 @@ def parse_jsonl(text: str, name: str) -> tuple[list[tuple[int, Any]], list[Findi
 
     Lines are split on ``"\\n"`` only (a ``"\\r"`` before it is JSON white space).
     """
-    out, found = [], []
-    for i, line in enumerate(text.split("\n"), 1):
+    found: list[Finding] = []
+    return list(parse_lines(enumerate(text.split("\n"), 1), name, found)), found
+
+
+def parse_lines(lines: Iterable[tuple[int, str]], name: str, found: list[Finding]) -> Iterator[tuple[int, Any]]:
+    """:func:`parse_jsonl` one line at a time: ``(line number, value)`` of each non-blank
+    ``(line number, line)``, a finding added to ``found`` for each line :func:`loads` refuses."""
+    for i, line in lines:
         if not line.strip():
             continue
         value, f = parse_line(line, f"{name}:{i}")
         if f is None:
-            out.append((i, value))
+            yield i, value
         else:
             found.append(f)
-    return out, found
 
 
 def parse_line(line: str, where: str) -> tuple[Any, Finding | None]:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from tahaluf.core.errors import Finding, TahalufError, did_you_mean
-from tahaluf.core.jsonio import parse_line, short
+from tahaluf.core.jsonio import parse_lines, short
 from tahaluf.core.model import Document, Speaker
 from tahaluf.core.schema import SCHEMA, Schema
 from tahaluf.corpus import SPLITS, load_speakers, source_documents, split_of
@@ -138,18 +138,6 @@ def _file_lines(path: Path) -> Iterator[tuple[int, str]]:
             raise TahalufError(f"{path}: cannot read: {e.strerror or e}") from None
 
 
-def _parsed(lines: Iterable[tuple[int, str]], name: str, found: list[Finding]) -> Iterator[tuple[int, Any]]:
-    """The records of JSON Lines, a finding added to ``found`` for each line that is not JSON."""
-    for i, line in lines:
-        if not line.strip():
-            continue
-        value, f = parse_line(line, f"{name}:{i}")
-        if f is None:
-            yield i, value
-        else:
-            found.append(f)
-
-
 @dataclass
 class Read:
     """What :func:`read_submission` read: the submission's name, the split's doc ids, the space."""
@@ -182,10 +170,10 @@ def read_submission(source: str | Path | Iterable[Mapping], *, task: str, split:
     parse_found: list[Finding] = []
     if text is not None:
         name = name or "<stdin>"
-        records: Iterable[tuple[int, Any]] = _parsed(enumerate(text.split("\n"), 1), name, parse_found)
+        records: Iterable[tuple[int, Any]] = parse_lines(enumerate(text.split("\n"), 1), name, parse_found)
     elif isinstance(source, (str, Path)):
         name = name or str(source)
-        records = _parsed(_file_lines(Path(source)), name, parse_found)
+        records = parse_lines(_file_lines(Path(source)), name, parse_found)
     else:
         name = name or "<records>"
         records = enumerate(source, 1)
