@@ -11,7 +11,8 @@ point at it, so the package's real code paths read it. Steps:
               the reference), which fills the reference cache (:mod:`tahaluf.cache`) if it is empty
               (what ``bench_pipeline.py`` runs before ``score``)
 ``score``     :func:`tahaluf.scoring.evaluate` of ``submissions/<task>.jsonl`` for entities, quotes and
-              stance on split ``all`` (default bootstrap), as ``tahaluf evaluate`` does: the reference
+              stance on split ``all`` (default bootstrap), as ``tahaluf evaluate`` does (each task's
+              result dropped before the next task, as three separate commands would): the reference
               is opened once (:func:`tahaluf.corpus.source_documents` with ``lazy=True``: the reference
               cache, each document read when its record is scored; timed as the phase ``load``)
 
@@ -99,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
                 phases[task] = time.perf_counter() - t
                 detail[task] = {"headline": TASKS[task].headline.name, "value": get(res, TASKS[task].headline.path),
                                 "signature": res["signature"]}
+                del res  # each task's result is dropped before the next, as separate `tahaluf evaluate` runs
 
     gc.collect()
     rss0 = _rss()

@@ -92,6 +92,27 @@ def test_streamed_refusal_lists_the_same_findings_in_the_same_order(repo, tmp_pa
         i for i, _ in got[0]}
 
 
+def test_submission_lines_map_each_article_to_its_record_line(repo, tmp_path):
+    from tahaluf.scoring.submission import load_submission
+    docs, _ = corpus.source_documents()
+    recs = gold_submission(docs, "stance")
+    p = tmp_path / "run.jsonl"
+    p.write_text("\n" + "\n\n".join(json.dumps(r, ensure_ascii=False) for r in reversed(recs)) + "\n",
+                 encoding="utf-8")
+    sub = load_submission(p, task="stance", docs=docs)
+    want = {r["doc_id"]: 2 + 2 * k for k, r in enumerate(reversed(recs))}
+    assert dict(sub.lines) == want and len(sub.lines) == len(docs)
+    assert list(sub.lines) == [d.doc_id for d in docs]  # in the order of the articles
+    with pytest.raises(KeyError):
+        sub.lines["no-such-article"]
+    # without the last record: that article has no line, and the refusal says so
+    p.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in recs[:-1]) + "\n", encoding="utf-8")
+    with pytest.raises(SubmissionRefused) as e:
+        load_submission(p, task="stance", docs=docs)
+    [f] = e.value.findings
+    assert (f.id, f.got) == ("missing-document", recs[-1]["doc_id"]) and docs[0].doc_id in f.expected
+
+
 def test_lines_are_numbered_as_the_whole_text_numbers_them(tmp_path):
     text = 'a\r\nb\rc\n\nd\u2028e\n\r\nf'
     p = tmp_path / "x.jsonl"

@@ -38,7 +38,7 @@ Honest intervals
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -59,6 +59,17 @@ def rnd(x):
     if isinstance(x, (list, tuple)):
         return [rnd(v) for v in x]
     return x
+
+
+def per_doc_table(doc_ids: Sequence[str], columns: Mapping[str, np.ndarray]) -> dict[str, dict]:
+    """A per-article breakdown ``{doc_id: {column: value}}`` from one array per column (a value
+    per article, in the order of ``doc_ids``): integer arrays give ints, the others floats rounded
+    as :func:`rnd` rounds them. Built a column at a time, so a large corpus costs one small dict per
+    article and no rounded copy of the whole breakdown."""
+    names = list(columns)
+    cols = [a.tolist() if a.dtype.kind in "iu" else [round(x, DIGITS) for x in a.astype(float).tolist()]
+            for a in map(np.asarray, columns.values())]
+    return {d: dict(zip(names, row)) for d, row in zip(doc_ids, zip(*cols))}
 
 
 def safe_div(num, den):

@@ -51,7 +51,8 @@ from itertools import chain
 
 import numpy as np
 
-from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap, f_from_pr, macro_prf, prf, rnd, safe_div
+from tahaluf.core.metrics import (DEFAULT_BOOTSTRAP, Bootstrap, f_from_pr, macro_prf, per_doc_table, prf, rnd,
+                                   safe_div)
 from tahaluf.core.model import Document
 from tahaluf.core.schema import SCHEMA, Schema
 from tahaluf.core.tagging import TagSet, decode, doc_tokens, project, sentence_starts
@@ -276,18 +277,16 @@ def summarise_counts(strict: np.ndarray, modes: np.ndarray | None, mode_total: n
             block["per_type"] = per_type
             out["modes"][mode] = block
     # per-article breakdown
-    per = {}
-    for j, doc_id in enumerate(doc_ids):
-        s = strict[j].sum(axis=0)
-        dp, dr, df = prf(s[0], s[1], s[2])
-        entry = {"n_gold": int(s[2]), "n_pred": int(s[1]), "tp": int(s[0]),
-                 "strict_f1": float(df), "strict_precision": float(dp), "strict_recall": float(dr)}
-        if modes is not None:
-            for mi, mode in enumerate(MODES):
-                entry[f"{mode}_f1"] = float(_mode_prf(modes[j, mi], mode)[2])
-        per[doc_id] = entry
-    out["per_doc"] = per
-    return rnd(out)
+    s = strict.sum(axis=1)
+    dp, dr, df = prf(s[:, 0], s[:, 1], s[:, 2])
+    cols = {"n_gold": s[:, 2], "n_pred": s[:, 1], "tp": s[:, 0], "strict_f1": df, "strict_precision": dp,
+            "strict_recall": dr}
+    if modes is not None:
+        for mi, mode in enumerate(MODES):
+            cols[f"{mode}_f1"] = _mode_prf(modes[:, mi], mode)[2]
+    out = rnd(out)
+    out["per_doc"] = per_doc_table(doc_ids, cols)
+    return out
 
 
 def score_spans(gold_docs: Sequence[Spans], pred_docs: Sequence[Spans], labels: Sequence[str], *,

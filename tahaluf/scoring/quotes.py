@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tahaluf.core import spans
-from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap, prf, rnd, safe_div
+from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap, per_doc_table, prf, rnd, safe_div
 from tahaluf.core.model import Document
 from tahaluf.core.schema import SCHEMA, Schema
 from tahaluf.core.signatures import registry_hash
@@ -151,18 +151,16 @@ def summarise(rows: np.ndarray, *, bootstrap: Bootstrap | None = DEFAULT_BOOTSTR
     }
     out["quote_type"] = {"accuracy": float(safe_div(tot[C["type_correct"]], matched)),
                          "correct": int(tot[C["type_correct"]]), "n_matched": matched}
-    per = {}
-    for j, doc_id in enumerate(doc_ids):
-        r = rows[j]
-        per[doc_id] = {
-            "n_gold": int(r[C["n_gold"]]), "n_pred": int(r[C["n_pred"]]),
-            "quote_exact_f1": float(prf(r[C["q_exact"]], r[C["n_pred"]], r[C["n_gold"]])[2]),
-            "quote_overlap_f1": float(prf(r[C["q_overlap"]], r[C["n_pred"]], r[C["n_gold"]])[2]),
-            "speaker_accuracy": float(safe_div(r[C["spk_correct"]], r[C["q_overlap"]])),
-            "end_to_end_overlap_f1": float(prf(r[C["spk_correct"]], r[C["n_pred"]], r[C["n_gold"]])[2]),
-        }
-    out["per_doc"] = per
-    return rnd(out)
+    col = rows.T
+    out = rnd(out)
+    out["per_doc"] = per_doc_table(doc_ids, {
+        "n_gold": col[C["n_gold"]], "n_pred": col[C["n_pred"]],
+        "quote_exact_f1": prf(col[C["q_exact"]], col[C["n_pred"]], col[C["n_gold"]])[2],
+        "quote_overlap_f1": prf(col[C["q_overlap"]], col[C["n_pred"]], col[C["n_gold"]])[2],
+        "speaker_accuracy": safe_div(col[C["spk_correct"]], col[C["q_overlap"]]),
+        "end_to_end_overlap_f1": prf(col[C["spk_correct"]], col[C["n_pred"]], col[C["n_gold"]])[2],
+    })
+    return out
 
 
 def score_quotes(gold_docs: Sequence[Sequence[QuoteItem]], pred_docs: Sequence[Sequence[QuoteItem]],

@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap, macro_prf, prf, rnd, safe_div
+from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap, macro_prf, per_doc_table, prf, rnd, safe_div
 from tahaluf.core.model import Document
 from tahaluf.core.schema import SCHEMA, Schema
 
@@ -101,10 +101,10 @@ def summarise(per_doc: np.ndarray, labels: Sequence[str], *, bootstrap: Bootstra
         "confusion": {"rows": "reference", "columns": list(labels) + [MISSING],
                       "labels": list(labels), "matrix": tot.tolist()},
     }
-    out["per_doc"] = {doc_id: {"n_items": int(per_doc[j].sum()), "macro_f1": float(macro(per_doc[j])),
-                               "accuracy": float(acc(per_doc[j]))}
-                      for j, doc_id in enumerate(doc_ids)}
-    return rnd(out)
+    out = rnd(out)
+    out["per_doc"] = per_doc_table(doc_ids, {"n_items": per_doc.sum(axis=(1, 2)), "macro_f1": macro(per_doc),
+                                             "accuracy": acc(per_doc)})
+    return out
 
 
 def score_stance(gold_docs: Sequence[Mapping[tuple[str, str], str]],

@@ -26,8 +26,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from tahaluf.core.errors import Finding, TahalufError, did_you_mean
 from tahaluf.core.jsonio import parse_lines, short
@@ -68,7 +71,7 @@ class Submission:
     entities: dict[str, list[tuple[int, int, int]]] = field(default_factory=dict)
     quotes: dict[str, list] = field(default_factory=dict)
     stance: dict[str, dict[tuple[str, str], str | None]] = field(default_factory=dict)
-    lines: dict[str, int] = field(default_factory=dict)
+    lines: Mapping[str, int] = field(default_factory=dict)
 
     def prediction(self, doc_id: str):
         """The task's prediction for article ``doc_id`` (none predicted: an empty one)."""
@@ -148,7 +151,30 @@ class Read:
     doc_ids: list[str]
     space: str = "char"
     #: doc id -> line of its record
-    lines: dict[str, int] = field(default_factory=dict)
+    lines: Mapping[str, int] = field(default_factory=dict)
+
+
+class RecordLines(Mapping):
+    """doc id -> the line of its record, for the articles that had one: the split's doc ids and
+    an array of lines (-1: no record), not a dict of every article."""
+
+    def __init__(self, doc_ids: Sequence[str], lines: np.ndarray) -> None:
+        self._ids, self._lines = doc_ids, lines
+        self._pos = None
+
+    def __getitem__(self, doc_id: str) -> int:
+        if self._pos is None:
+            self._pos = {d: j for j, d in enumerate(self._ids)}
+        j = self._pos[doc_id]
+        if self._lines[j] < 0:
+            raise KeyError(doc_id)
+        return int(self._lines[j])
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._ids[j] for j in np.flatnonzero(self._lines >= 0))
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(self._lines >= 0))
 
 
 def read_submission(source: str | Path | Iterable[Mapping], *, task: str, split: str, docs: Sequence[Document],
@@ -191,9 +217,9 @@ def read_submission(source: str | Path | Iterable[Mapping], *, task: str, split:
     else:
         records = _chain(first, records)
     chk = Checker(name)
-    seen: dict[str, int] = {}
-    bio_lines: list[int] = []
-    char_lines: list[int] = []
+    listed = lru_cache(maxsize=1)(lambda: ", ".join(scope))  # the split's articles, joined once if asked
+    line_of = np.full(len(scope), -1, dtype=np.int64)  # the line of each article's record (-1: none yet)
+    bio_line = char_line = 0  # the first record with BIO tags, with character spans
     for line, rec in records:
         loc = f"{name}:{line}"
         if not isinstance(rec, dict):
@@ -212,30 +238,30 @@ def read_submission(source: str | Path | Iterable[Mapping], *, task: str, split:
         if doc_id not in position:
             if doc_id in all_set:
                 chk.add("unknown-document", f"article is in split {split_of(doc_id)!r}, not in {split!r}", loc,
-                        got=doc_id, expected=f"only the articles of {split!r}: {', '.join(scope)} "
+                        got=doc_id, expected=f"only the articles of {split!r}: {listed()} "
                                              f"(or score with --split all)")
             else:
                 chk.add("unknown-document", "no such article", loc, got=doc_id,
                         expected=did_you_mean(doc_id, scope))
             continue
-        if doc_id in seen:
-            chk.add("duplicate-id", f"second record for the article (the first is on line {seen[doc_id]})", loc,
+        j = position[doc_id]
+        if line_of[j] >= 0:
+            chk.add("duplicate-id", f"second record for the article (the first is on line {line_of[j]})", loc,
                     got=doc_id, expected="one record per article")
             continue
-        seen[doc_id] = line
+        line_of[j] = line
         doc = doc_of(doc_id)
-        j = position[doc_id]
         if task == "entities":
             if "entities" in rec and "ner_tags" in rec:
                 chk.add("malformed-file", "record has both entities and ner_tags", loc,
                         expected="character spans in entities, or BIO tags in ner_tags, not both")
             elif "ner_tags" in rec:
-                bio_lines.append(line)
+                bio_line = bio_line or line
                 spans = check_bio(chk, rec, doc, schema, loc)
                 if spans is not None:
                     sink(j, doc, spans, "token")
             elif "entities" in rec:
-                char_lines.append(line)
+                char_line = char_line or line
                 sink(j, doc, check_entities(chk, rec["entities"], doc, schema, f"{loc} entities"), "char")
             else:
                 chk.add("malformed-file", "record lacks field 'entities' (or 'ner_tags')", loc,
@@ -252,14 +278,15 @@ def read_submission(source: str | Path | Iterable[Mapping], *, task: str, split:
                         expected="a list of {quote_id, target, label} items, one per reference quotation and target")
             else:
                 sink(j, doc, check_stance(chk, rec["stance"], doc, schema, f"{loc} stance", missing), "char")
-    if bio_lines and char_lines:
-        chk.add("malformed-file", "records mix character spans and BIO tags", f"{name}:{bio_lines[0]}",
-                got=f"ner_tags on line {bio_lines[0]}, entities on line {char_lines[0]}",
+    if bio_line and char_line:
+        chk.add("malformed-file", "records mix character spans and BIO tags", f"{name}:{bio_line}",
+                got=f"ner_tags on line {bio_line}, entities on line {char_line}",
                 expected="one representation for the whole submission")
-    for d in scope:
-        if d not in seen:
-            chk.add("missing-document", f"no record for article {d} of split {split!r}", name,
-                    got=d, expected=f"one record per article: {', '.join(scope)}")
+    missed = np.flatnonzero(line_of < 0)
+    every = f"one record per article: {listed()}" if len(missed) else ""  # one string for every finding
+    for j in missed:
+        d = scope[j]
+        chk.add("missing-document", f"no record for article {d} of split {split!r}", name, got=d, expected=every)
     found = parse_found + row_found + chk.found
     if found:
         n = len(found)
@@ -267,7 +294,7 @@ def read_submission(source: str | Path | Iterable[Mapping], *, task: str, split:
         more = f" (first {MAX_FINDINGS} shown)" if n > MAX_FINDINGS else ""
         raise SubmissionRefused(f"{name}: submission refused for task {task!r}, split {split!r}: "
                                 f"{n} problem(s){more}", shown)
-    return Read(name, task, split, scope, "token" if bio_lines else "char", seen)
+    return Read(name, task, split, scope, "token" if bio_line else "char", RecordLines(scope, line_of))
 
 
 def _chain(first: list, rest: Iterator) -> Iterator:
