@@ -7,8 +7,9 @@ point at it, so the package's real code paths read it. Steps:
 ``validate``  :func:`tahaluf.validate.validate_corpus` (what ``tahaluf validate`` runs); no finding allowed
 ``build``     :func:`tahaluf.dataset.build` into ``ROOT/dataset`` (what ``tahaluf build`` runs), with
               each article placed by its position (the fixed split names only the five real articles)
-``load``      :func:`tahaluf.corpus.source_documents`, which fills the reference cache
-              (:mod:`tahaluf.cache`) if it is empty (what ``bench_pipeline.py`` runs before ``score``)
+``load``      :func:`tahaluf.corpus.source_documents` with ``lazy=True`` (as ``tahaluf evaluate`` opens
+              the reference), which fills the reference cache (:mod:`tahaluf.cache`) if it is empty
+              (what ``bench_pipeline.py`` runs before ``score``)
 ``score``     :func:`tahaluf.scoring.evaluate` of ``submissions/<task>.jsonl`` for entities, quotes and
               stance on split ``all`` (default bootstrap), as ``tahaluf evaluate`` does: the reference
               is opened once (:func:`tahaluf.corpus.source_documents` with ``lazy=True``: the reference
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             detail.update(source=res.source, counts=res.counts, tokens=res.entity_stats.tokens,
                           data_hash=res.data_hash)
         elif args.step == "load":
-            docs, ref = corpus.source_documents()
+            docs, ref = corpus.source_documents(lazy=True)  # as `tahaluf evaluate` opens it: not held
             detail.update(documents=len(docs), source=ref)
         else:
             from tahaluf.scoring.evaluate import evaluate

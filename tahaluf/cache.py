@@ -4,7 +4,8 @@ Loading the reference (:func:`tahaluf.corpus.source_documents`) reads every
 annotation file, converts and validates it, and the score's signature needs
 the documents hash (:func:`tahaluf.core.signatures.documents_hash`) of the
 result; on a large corpus that is most of what scoring costs. The first load
-stores the documents and their hash in
+(:func:`store`) streams the documents into the cache as they are converted,
+hashing them on the way, and keeps none of them; it writes them with their hash to
 ``.cache/reference/<key>.pickle`` under the repository root (``.cache/`` is
 not tracked); later loads of the same files read that instead.
 
@@ -33,14 +34,16 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import shutil
 import struct
-from collections.abc import Iterator, Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from tahaluf.core import paths
-from tahaluf.core.fileio import write_atomic
+from tahaluf.core.fileio import open_atomic
 from tahaluf.core.model import Document
-from tahaluf.core.signatures import Documents
+from tahaluf.core.signatures import Documents, DocumentsHasher
 from tahaluf.core.version import __version__
 
 FORMAT = "tahaluf reference cache v2"
@@ -148,18 +151,28 @@ def load(k: str) -> tuple[Documents, str] | None:
     return Documents(docs, stored.known_hash()), source
 
 
-def store(k: str, docs: Sequence[Document], source: str, documents_hash: str) -> None:
-    """Keep ``docs`` under key ``k`` (atomically; a failure to write only loses the cache)."""
-    if not enabled():
-        return
-    blobs = [pickle.dumps(d, protocol=pickle.HIGHEST_PROTOCOL) for d in docs]
-    offsets, at = [], 0
-    for b in blobs:
-        offsets.append(at)
-        at += len(b)
-    header = pickle.dumps({"format": FORMAT, "key": k, "source": source, "documents_hash": documents_hash,
-                           "ids": [d.doc_id for d in docs], "offsets": offsets}, protocol=pickle.HIGHEST_PROTOCOL)
-    try:
-        write_atomic(_path(k), b"".join([_LEN.pack(len(header)), header, *blobs]))
-    except OSError:
-        pass
+def store(k: str, docs: Iterable[Document], source: str) -> str:
+    """Keep ``docs`` under key ``k`` and return their documents hash, consuming them as they
+    come: each document is pickled to a spool file and hashed
+    (:class:`tahaluf.core.signatures.DocumentsHasher`), and only its id and offset are
+    kept; at the end the header and the spooled documents are written to the cache file
+    atomically (:func:`tahaluf.core.fileio.open_atomic`). If the documents raise (an
+    invalid reference), or writing fails (``OSError``), it raises and no cache file is
+    left. The cache must be on (:func:`enabled`)."""
+    path = _path(k)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    hasher, ids, offsets = DocumentsHasher(), [], []
+    with tempfile.TemporaryFile(dir=path.parent) as spool:  # unnamed on Linux: nothing is left if killed
+        for d in docs:
+            ids.append(d.doc_id)
+            offsets.append(spool.tell())
+            pickle.dump(d, spool, protocol=pickle.HIGHEST_PROTOCOL)
+            hasher.add(d)
+        digest = hasher.hexdigest()
+        header = pickle.dumps({"format": FORMAT, "key": k, "source": source, "documents_hash": digest,
+                               "ids": ids, "offsets": offsets}, protocol=pickle.HIGHEST_PROTOCOL)
+        spool.seek(0)
+        with open_atomic(path) as fh:
+            fh.write(_LEN.pack(len(header)) + header)
+            shutil.copyfileobj(spool, fh, 1 << 20)
+    return digest

@@ -17,7 +17,7 @@ folds are the articles.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from tahaluf import seeds
@@ -173,10 +173,12 @@ def source_documents(*, schema: Schema = SCHEMA, lazy: bool = False) -> tuple[Se
     The documents come as a :class:`tahaluf.core.signatures.Documents` list
     that carries its documents hash; a second load of the same files reads
     the reference cache (:mod:`tahaluf.cache`) instead of converting and
-    validating them again. ``lazy``: the documents as the cache's
-    :class:`tahaluf.cache.StoredDocuments`, which reads each one from the
-    cache file when it is asked for and holds none (a plain list when the
-    cache is off)."""
+    validating them again. The first load streams them into the cache
+    (:func:`iter_source_documents` into :func:`tahaluf.cache.store`: one
+    document at a time, refused with the findings of :func:`load_annotations`).
+    ``lazy``: the documents as the cache's :class:`tahaluf.cache.StoredDocuments`,
+    which reads each one from the cache file when it is asked for, so neither
+    load holds them (a plain list when the cache is off)."""
     from tahaluf import cache
     if paths.gold_dir().exists() and any(paths.gold_dir().glob("*.json")):
         folder, name = paths.gold_dir(), "gold"
@@ -187,10 +189,23 @@ def source_documents(*, schema: Schema = SCHEMA, lazy: bool = False) -> tuple[Se
     hit = read(k) if k else None
     if hit is not None:
         return hit
-    docs = load_gold(schema=schema) if name == "gold" else load_pass("pass_a", schema=schema)
-    docs = Documents(docs, documents_hash(docs))
     if k:
-        cache.store(k, docs, name, documents_hash(docs))
-        if lazy and (stored := cache.open_documents(k)) is not None:
-            return stored
-    return docs, name
+        kept: list[Document] = []
+        stream = iter_annotations(folder, schema=schema, check=name == "gold")
+        try:
+            digest = cache.store(k, stream if lazy else _keeping(stream, kept), name)
+        except OSError:
+            pass  # the cache cannot be written: load without it
+        else:
+            if not lazy:
+                return Documents(kept, digest), name
+            if (stored := cache.open_documents(k)) is not None:
+                return stored
+    docs = load_gold(schema=schema) if name == "gold" else load_pass("pass_a", schema=schema)
+    return Documents(docs, documents_hash(docs)), name
+
+
+def _keeping(docs: Iterable[Document], kept: list[Document]) -> Iterator[Document]:
+    for d in docs:
+        kept.append(d)
+        yield d

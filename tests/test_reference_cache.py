@@ -113,6 +113,29 @@ def test_bootstrap_in_blocks_gives_the_sums_of_the_cached_weights(monkeypatch):
     assert (boot.weights(37) == w).all() and (w.sum(axis=1) == 37).all()
 
 
+def test_blocked_bootstrap_sums_are_kept_by_content_not_by_object(monkeypatch):
+    """The sums of a large count matrix are kept for the next metric of the same counts; a
+    matrix with other counts (or the same object changed) gets its own sums, never stale ones."""
+    from tahaluf.core import metrics
+    rng = np.random.default_rng(11)
+    per_doc = rng.integers(0, 9, size=(41, 5)).astype(float)
+    boot = metrics.Bootstrap(resamples=60, seed=3)
+    whole = boot.sums(per_doc)
+    monkeypatch.setattr(metrics, "WEIGHTS_BYTES", 24 * 41 * 4)  # four resamples a block
+    monkeypatch.setattr(metrics, "_SUMS", {})
+    first = boot.sums(per_doc)
+    assert (first == whole).all() and len(metrics._SUMS) == 1
+    assert boot.sums(per_doc.copy()) is first  # same counts: kept, not drawn again
+    per_doc[0, 0] += 1  # the same array with other counts
+    changed = boot.sums(per_doc)
+    assert changed is not first and (changed == np.tensordot(boot.weights(41), per_doc, axes=([1], [0]))).all()
+    assert boot.interval(per_doc, lambda s: s[:, 0]) == metrics.Bootstrap(resamples=60, seed=3).interval(
+        per_doc, lambda s: s[:, 0])
+    for k in range(metrics.SUMS_KEPT + 3):  # bounded: the oldest are dropped
+        boot.sums(per_doc + k + 1)
+    assert len(metrics._SUMS) == metrics.SUMS_KEPT
+
+
 def test_distinct_bootstrap_samples_counted_in_blocks_equal_the_whole_count(monkeypatch):
     from tahaluf.core import metrics
     boot = metrics.Bootstrap(resamples=300, seed=5)

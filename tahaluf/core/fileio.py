@@ -4,7 +4,8 @@ Three primitives, each stated once:
 
 :func:`write_atomic`
     One file: written to a temporary sibling, flushed to disk, and renamed over
-    the target (``os.replace`` is atomic on POSIX).
+    the target (``os.replace`` is atomic on POSIX). :func:`open_atomic` is the
+    same for a file written as a stream (the reference cache).
 :func:`atomic_dir`
     A whole folder (``dataset/``, ``baselines/``): built in a staging folder
     beside the target (empty, or a copy of the target with ``copy=True``) and
@@ -40,6 +41,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 JOURNAL = ".tahaluf-journal.json"
 _TMP_TAG = ".tahaluf-tmp."
@@ -78,7 +80,10 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_temp(path: Path, data: str | bytes, tag: str) -> Path:
+@contextmanager
+def _temp(path: Path, tag: str) -> Iterator[tuple[BinaryIO, Path]]:
+    """A hidden temporary sibling of ``path`` open for writing, flushed to disk when the body
+    ends, removed if the body raises."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{tag}", suffix=".tmp", dir=path.parent)
     try:
@@ -86,24 +91,39 @@ def _write_temp(path: Path, data: str | bytes, tag: str) -> Path:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file normal permissions
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            yield fh, Path(tmp)
             fh.flush()
             os.fsync(fh.fileno())
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return Path(tmp)
 
 
-def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
-    """Write one file atomically (see the module docstring)."""
+def _write_temp(path: Path, data: str | bytes, tag: str) -> Path:
+    with _temp(path, tag) as (fh, tmp):
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+    return tmp
+
+
+@contextmanager
+def open_atomic(path: str | os.PathLike) -> Iterator[BinaryIO]:
+    """One file written as a stream, atomically: the body writes to the binary file it is
+    given (a temporary sibling), which is renamed over ``path`` when the body ends; if the
+    body raises, ``path`` is left as it was and the temporary is removed."""
     path = Path(path)
-    tmp = _write_temp(path, data, ".")
+    with _temp(path, ".") as (fh, tmp):
+        yield fh
     try:
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
+    """Write one file atomically (see the module docstring)."""
+    with open_atomic(path) as fh:
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
 # -- folders -------------------------------------------------------------------------

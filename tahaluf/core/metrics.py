@@ -156,14 +156,23 @@ class Bootstrap:
         on a larger corpus they are drawn again a block of resamples at a time
         from the same random stream, so the sums are the same (counts are
         integers: any order of summation gives them exactly) and memory stays
-        bounded."""
+        bounded. The sums of the last few count matrices are kept (by content),
+        so the several metrics of one result computed from the same counts draw
+        the weights once."""
+        per_doc = np.ascontiguousarray(per_doc, dtype=np.float64)
         n = per_doc.shape[0]
         if self.resamples * n * 8 <= WEIGHTS_BYTES:
             return np.tensordot(self.weights(n), per_doc, axes=([1], [0]))
-        out = np.empty((self.resamples, *per_doc.shape[1:]), dtype=np.float64)
-        for a, w in self._blocks(n):
-            out[a:a + len(w)] = np.tensordot(w, per_doc, axes=([1], [0]))
-        return out
+        k = (self.resamples, self.seed, per_doc.shape, hashlib.sha256(per_doc.tobytes()).digest())
+        if k not in _SUMS:
+            out = np.empty((self.resamples, *per_doc.shape[1:]), dtype=np.float64)
+            for a, w in self._blocks(n):
+                out[a:a + len(w)] = np.tensordot(w, per_doc, axes=([1], [0]))
+            out.setflags(write=False)
+            _SUMS[k] = out
+            while len(_SUMS) > SUMS_KEPT:
+                del _SUMS[next(iter(_SUMS))]
+        return _SUMS[k]
 
     def _blocks(self, n: int):
         """``(first resample, weights)`` of the resamples a block at a time, from the same random
@@ -193,8 +202,13 @@ class Bootstrap:
         return {"n_docs": n_docs, "n_distinct_samples": distinct, "degenerate": degenerate, "warning": warning}
 
 
-#: the most memory the cached bootstrap weights may take (above it they are drawn in blocks)
-WEIGHTS_BYTES = 64 << 20
+#: the most memory the cached bootstrap weights may take (above it they are drawn in blocks, each
+#: block's arrays together about this size), so the bootstrap's memory does not grow with the corpus
+WEIGHTS_BYTES = 8 << 20
+#: how many resample sums of large count matrices are kept (see :meth:`Bootstrap.sums`); each is
+#: ``(resamples, ...)``, small beside the weights
+SUMS_KEPT = 8
+_SUMS: dict[tuple, np.ndarray] = {}
 
 
 def _draw(rng: np.random.Generator, resamples: int, n_docs: int) -> np.ndarray:

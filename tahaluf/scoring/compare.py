@@ -102,9 +102,7 @@ def paired(a: Submission, b: Submission, *, target: str | None = None, schema: S
     n = pa.shape[0]
     va, vb = float(metric(pa.sum(0))), float(metric(pb.sum(0)))
     obs = va - vb
-    w = bootstrap.weights(n)
-    sa = np.tensordot(w, pa.astype(float), axes=([1], [0]))
-    sb = np.tensordot(w, pb.astype(float), axes=([1], [0]))
+    sa, sb = bootstrap.sums(pa), bootstrap.sums(pb)  # the same resamples for both (paired)
     diffs = np.asarray(metric(sa), float) - np.asarray(metric(sb), float)
     alpha = (1 - bootstrap.level) / 2
     lo, hi = np.quantile(diffs, [alpha, 1 - alpha])

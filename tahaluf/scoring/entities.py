@@ -171,16 +171,19 @@ def _macro(strict: np.ndarray):
 
 class Counts:
     """Per-document counts added one document at a time: ``strict`` ``(n_docs, n_types, 3)``
-    and ``modes`` ``(n_docs, 4, 1 + n_types, 5)`` (see :class:`DocCounts`), filled at each
-    document's position. Documents are counted in blocks of :attr:`BLOCK` (the strict
-    counts of a block in one :func:`strict_counts_docs` pass), so only a block's spans are held."""
+    and ``modes`` ``(n_docs, 4, 5)``, the overall nervaluate counts of each schema (see
+    :class:`DocCounts`), filled at each document's position; the per-type nervaluate counts
+    are only reported summed, so they are kept summed (``mode_total``, ``(4, 1 + n_types, 5)``).
+    Documents are counted in blocks of :attr:`BLOCK` (the counts of a block in one
+    :func:`strict_counts_docs` / :func:`mode_counts_docs` pass), so only a block's spans are held."""
 
     BLOCK = 512
 
     def __init__(self, n_docs: int, n_types: int, *, modes: bool = True) -> None:
         self.n_types = n_types
         self.strict = np.zeros((n_docs, n_types, 3), dtype=np.int64)
-        self.modes = np.zeros((n_docs, len(MODES), 1 + n_types, 5), dtype=np.int64) if modes else None
+        self.modes = np.zeros((n_docs, len(MODES), 5), dtype=np.int64) if modes else None
+        self.mode_total = np.zeros((len(MODES), 1 + n_types, 5), dtype=np.int64) if modes else None
         self._block: list[tuple[int, Spans, Spans]] = []
 
     def add(self, j: int, gold: Spans, pred: Spans) -> None:
@@ -195,7 +198,9 @@ class Counts:
             preds = [p for _, _, p in self._block]
             self.strict[js] = strict_counts_docs(golds, preds, self.n_types)
             if self.modes is not None:
-                self.modes[js] = mode_counts_docs(golds, preds, self.n_types)
+                m = mode_counts_docs(golds, preds, self.n_types)
+                self.modes[js] = m[:, :, 0]
+                self.mode_total += m.sum(axis=0)
             self._block = []
         return self
 
@@ -206,12 +211,17 @@ def summarise(per_doc: list[DocCounts], labels: Sequence[str], *, bootstrap: Boo
     n_types = len(labels)
     strict = np.stack([d.strict for d in per_doc]) if per_doc else np.zeros((0, n_types, 3), np.int64)
     modes = np.stack([d.modes for d in per_doc]) if per_doc and per_doc[0].modes is not None else None
-    return summarise_counts(strict, modes, labels, bootstrap=bootstrap, doc_ids=doc_ids)
+    if modes is None:
+        return summarise_counts(strict, None, None, labels, bootstrap=bootstrap, doc_ids=doc_ids)
+    return summarise_counts(strict, modes[:, :, 0], modes.sum(axis=0), labels, bootstrap=bootstrap, doc_ids=doc_ids)
 
 
-def summarise_counts(strict: np.ndarray, modes: np.ndarray | None, labels: Sequence[str], *,
-                     bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP, doc_ids: Sequence[str] = ()) -> dict:
-    """:func:`summarise` of the per-document count arrays of :class:`Counts`."""
+def summarise_counts(strict: np.ndarray, modes: np.ndarray | None, mode_total: np.ndarray | None,
+                     labels: Sequence[str], *, bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP,
+                     doc_ids: Sequence[str] = ()) -> dict:
+    """:func:`summarise` of the count arrays of :class:`Counts`: ``strict`` per document,
+    ``modes`` the overall nervaluate counts per document, ``mode_total`` the nervaluate counts
+    (overall and per type) summed over the documents."""
     tot = strict.sum(axis=0)
     tp, npred, ngold = int(tot[:, 0].sum()), int(tot[:, 1].sum()), int(tot[:, 2].sum())
     p, r, f = prf(tp, npred, ngold)
@@ -244,7 +254,7 @@ def summarise_counts(strict: np.ndarray, modes: np.ndarray | None, labels: Seque
                                             "tp": t_tp, "fp": t_pred - t_tp, "fn": t_gold - t_tp,
                                             "n_gold": t_gold}
     if len(strict) and modes is not None:
-        mtot = modes.sum(axis=0)
+        mtot = mode_total
         out["modes"] = {}
         for mi, mode in enumerate(MODES):
             row = mtot[mi, 0]
@@ -253,7 +263,7 @@ def summarise_counts(strict: np.ndarray, modes: np.ndarray | None, labels: Seque
             block["possible"] = int(row[0] + row[1] + row[2] + row[3])
             block["actual"] = int(row[0] + row[1] + row[2] + row[4])
             block.update({"precision": float(mp_), "recall": float(mr_), "f1": float(mf_)})
-            block["ci95"] = {"f1": bootstrap.interval(modes[:, mi, 0], lambda s, m=mode: _mode_prf(s, m)[2])
+            block["ci95"] = {"f1": bootstrap.interval(modes, lambda s, i=mi, m=mode: _mode_prf(s[:, i], m)[2])
                              if bootstrap else None}
             per_type = {}
             for k, label in enumerate(labels):
@@ -274,7 +284,7 @@ def summarise_counts(strict: np.ndarray, modes: np.ndarray | None, labels: Seque
                  "strict_f1": float(df), "strict_precision": float(dp), "strict_recall": float(dr)}
         if modes is not None:
             for mi, mode in enumerate(MODES):
-                entry[f"{mode}_f1"] = float(_mode_prf(modes[j, mi, 0], mode)[2])
+                entry[f"{mode}_f1"] = float(_mode_prf(modes[j, mi], mode)[2])
         per[doc_id] = entry
     out["per_doc"] = per
     return rnd(out)
@@ -290,7 +300,8 @@ def score_spans(gold_docs: Sequence[Spans], pred_docs: Sequence[Spans], labels: 
     for j, (g, p) in enumerate(zip(gold_docs, pred_docs)):
         counts.add(j, g, p)
     counts.flush()
-    return summarise_counts(counts.strict, counts.modes, labels, bootstrap=bootstrap, doc_ids=doc_ids)
+    return summarise_counts(counts.strict, counts.modes, counts.mode_total, labels, bootstrap=bootstrap,
+                            doc_ids=doc_ids)
 
 
 def gold_entity_spans(doc: Document, schema: Schema = SCHEMA, space: str = "char") -> list[tuple[int, int, int]]:
@@ -322,7 +333,7 @@ class Tally:
         (one per schema, ``strict`` the headline) and the scores of :func:`score_spans`
         in the submission's space."""
         c = self.counts.flush()
-        res = summarise_counts(c.strict, c.modes, self.labels, bootstrap=bootstrap, doc_ids=doc_ids)
+        res = summarise_counts(c.strict, c.modes, c.mode_total, self.labels, bootstrap=bootstrap, doc_ids=doc_ids)
         sigs = {m: sign(m, space=space) for m in MODES}
         out = {"space": space, "signature": sigs["strict"], "signatures": sigs, **res}
         for m in MODES:
