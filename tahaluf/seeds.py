@@ -13,9 +13,10 @@ offset.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -159,7 +160,7 @@ def metadata_index(seeds_dir: Path | None = None) -> MetadataIndex:
 def _index_metadata(path: str, size: int, mtime_ns: int) -> MetadataIndex:
     try:
         ranges = _record_ranges(path)
-    except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as e:
         raise TahalufError(f"{path}: cannot read the seeds metadata: {e}") from e
     bad = [f for doc_id in ranges if (f := id_finding("doc_id", doc_id, path)) is not None]
     if bad:
@@ -168,19 +169,36 @@ def _index_metadata(path: str, size: int, mtime_ns: int) -> MetadataIndex:
 
 
 def _record_ranges(path: str, block: int = 1 << 20) -> dict[str, tuple[int, int]]:
-    """doc_id -> byte range of every record of the ``documents`` list, read a block at a time.
+    """doc_id -> byte range of every record of the ``documents`` list (:func:`_scan`)."""
+    return {rec["doc_id"].encode("latin-1").decode("utf-8"): (a, b) for rec, a, b, _ in _scan(path, block)}
+
+
+class _EndOfFile(ValueError):
+    pass
+
+
+def _scan(path: str, block: int = 1 << 20, strict: bool = False) -> Iterator[tuple[Any, int, int, str]]:
+    """``(record, start, end, text)`` of every record of the ``documents`` list, read a block at a time.
 
     The bytes are decoded as Latin-1, one character per byte, so positions in
     the text are byte offsets; JSON's syntax is ASCII, and a record's own
-    text is decoded as UTF-8 when it is read (:meth:`MetadataIndex.__getitem__`)."""
+    text is decoded as UTF-8 when it is read (:meth:`MetadataIndex.__getitem__`).
+    ``record`` is that Latin-1 parse and ``text`` its Latin-1 text. ``strict``
+    also raises :class:`ValueError` for what the whole parse of :func:`load_metadata`
+    refuses around the records: bytes that are not UTF-8, a missing or extra comma,
+    a key that is not a string or comes twice, a value besides ``documents`` that
+    :func:`~tahaluf.core.jsonio.loads` refuses, no ``documents`` list, text after the
+    object (the records themselves are for the caller to check: :func:`_checked_records`)."""
     dec = json.JSONDecoder()
-    out: dict[str, tuple[int, int]] = {}
+    utf8 = codecs.getincrementaldecoder("utf-8")()
     with open(path, "rb") as fh:
         st = {"buf": "", "base": 0, "pos": 0, "eof": False}
 
         def more() -> None:
             b = fh.read(block)
             st["eof"] = not b
+            if strict:
+                utf8.decode(b, final=not b)  # UnicodeDecodeError (a ValueError) if not UTF-8
             st["buf"] = st["buf"][st["pos"]:] + b.decode("latin-1")
             st["base"] += st["pos"]
             st["pos"] = 0
@@ -194,7 +212,7 @@ def _record_ranges(path: str, block: int = 1 << 20) -> dict[str, tuple[int, int]
                 if pos < len(buf):
                     return buf[pos]
                 if st["eof"]:
-                    raise ValueError("unexpected end of file")
+                    raise _EndOfFile("unexpected end of file")
                 more()
 
         def value() -> tuple[Any, int, int]:
@@ -211,28 +229,76 @@ def _record_ranges(path: str, block: int = 1 << 20) -> dict[str, tuple[int, int]
                         raise
                 more()
 
+        def text(start: int, end: int, wrap: int = 0) -> Any:
+            """The value at bytes ``[start, end)`` strictly parsed as UTF-8 JSON, nested in ``wrap``
+            arrays (its depth in the file; bytes still in the buffer)."""
+            raw = st["buf"][start - st["base"]:end - st["base"]]
+            return loads("[" * wrap + raw.encode("latin-1").decode("utf-8") + "]" * wrap, path)
+
         def expect(ch: str) -> None:
             if peek() != ch:
                 raise ValueError(f"expected {ch!r} at byte {st['base'] + st['pos']}")
             st["pos"] += 1
 
+        def comma(close: str) -> None:
+            if peek() == ",":
+                st["pos"] += 1
+                if strict and peek() == close:
+                    raise ValueError(f"a comma before {close!r} at byte {st['base'] + st['pos']}")
+            elif strict and peek() != close:
+                raise ValueError(f"expected ',' or {close!r} at byte {st['base'] + st['pos']}")
+
+        keys: set[str] = set()
         expect("{")
         while peek() != "}":
-            k, _, _ = value()
+            k, a, b = value()
+            if strict:
+                k = text(a, b) if isinstance(k, str) else None
+                if k is None or k in keys:
+                    raise ValueError(f"a key that is not a string or comes twice at byte {a}")
+                keys.add(k)
             expect(":")
             if k != "documents":
-                value()
+                _, a, b = value()
+                if strict:
+                    text(a, b, 1)
             else:
                 expect("[")
                 while peek() != "]":
                     rec, a, b = value()
-                    out[rec["doc_id"].encode("latin-1").decode("utf-8")] = (a, b)
-                    if peek() == ",":
-                        st["pos"] += 1
+                    yield rec, a, b, st["buf"][a - st["base"]:b - st["base"]]
+                    comma("]")
                 st["pos"] += 1
-            if peek() == ",":
-                st["pos"] += 1
-    return out
+            comma("}")
+        st["pos"] += 1
+        if strict:
+            if "documents" not in keys:
+                raise ValueError("no documents list")
+            try:
+                peek()
+            except _EndOfFile:  # white space to the end of the file, as the whole parse allows
+                return
+            raise ValueError(f"text after the object at byte {st['base'] + st['pos']}")
+
+
+class _Unchecked(Exception):
+    """The streamed check of ``metadata.json`` cannot vouch for the file: the whole parse decides."""
+
+
+def _checked_records(path: Path, ids: set[str], block: int = 1 << 20) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(doc_id, record)`` of ``metadata.json``, one record parsed at a time, each doc id added to
+    ``ids``; raises :class:`_Unchecked` (at the latest after the last record) unless the whole
+    parse of :func:`load_metadata` would accept the file and give these records."""
+    try:
+        for _, _, _, raw in _scan(str(p := path.resolve()), block, strict=True):
+            rec = loads("[[" + raw.encode("latin-1").decode("utf-8") + "]]", str(p))[0][0]  # its depth in the file
+            doc_id = next(iter(metadata_records({"documents": [rec]}, str(p))))
+            if doc_id in ids:
+                raise ValueError(f"doc_id {doc_id} twice")
+            ids.add(doc_id)
+            yield doc_id, rec
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, TahalufError) as e:
+        raise _Unchecked(str(e)) from None
 
 
 def doc_ids(seeds_dir: Path | None = None) -> list[str]:
@@ -255,11 +321,29 @@ def _positions(path: str, size: int, mtime_ns: int) -> dict[str, int]:
 
 
 def seed_findings(seeds_dir: Path | None = None) -> list[Finding]:
-    """Every stored text has the sha256 its metadata records; no stray files."""
+    """Every stored text has the sha256 its metadata records; no stray files.
+
+    The metadata is read one record at a time (:func:`_checked_records`), so a
+    corpus of any size costs its doc ids here; a file that the stream cannot vouch
+    for is parsed whole by :func:`load_metadata`, whose findings it raises."""
     sd = seeds_dir or paths.seeds_dir()
-    meta = load_metadata(sd)
+    ids: set[str] = set()
+    try:
+        out = _text_findings(sd, _checked_records(metadata_path(sd), ids))
+    except _Unchecked:
+        meta = load_metadata(sd)
+        ids = set(meta)
+        out = _text_findings(sd, meta.items())
+    for p in sorted(sd.glob("*.txt")):
+        if p.stem not in ids:
+            out.append(Finding("unknown-document", "an article file has no metadata record",
+                               p.name, got=p.stem, expected=sorted(ids)))
+    return out
+
+
+def _text_findings(sd: Path, records: Iterable[tuple[str, dict[str, Any]]]) -> list[Finding]:
     out: list[Finding] = []
-    for doc_id, rec in meta.items():
+    for doc_id, rec in records:
         p = child(sd, f"{doc_id}.txt")
         loc = f"{p.name}"
         if not p.exists():
@@ -271,10 +355,6 @@ def seed_findings(seeds_dir: Path | None = None) -> list[Finding]:
             out.append(Finding("seed-text-changed",
                                "the stored article text changed since its metadata was recorded",
                                loc, got=got, expected=rec.get("sha256")))
-    for p in sorted(sd.glob("*.txt")):
-        if p.stem not in meta:
-            out.append(Finding("unknown-document", "an article file has no metadata record",
-                               p.name, got=p.stem, expected=sorted(meta)))
     return out
 
 
