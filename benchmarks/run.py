@@ -61,6 +61,8 @@ from common import fmt_mib, fmt_s, machine
 
 SCHEMA = "tahaluf benchmarks v1"
 QUICK = {"tokens": 20_000, "sizes": [5, 10], "repeats": 1, "scoring_repeats": 2}
+#: the issue's bound on the peak resident memory of build and of score at 5,000 articles
+MEMORY_LIMIT_5000 = 600 << 20
 
 
 def summarise(res: dict[str, Any]) -> dict[str, Any]:
@@ -202,8 +204,17 @@ def markdown(res: dict[str, Any]) -> str:
             a = pl["sizes"][str(base)]["steps"][step]["rss_peak_bytes"]
             b = pl["sizes"][str(sizes[-1])]["steps"][step]["rss_peak_bytes"]
             growth.append(f"{step} {b / a:.2f}x" if a and b else f"{step} n/a")
+        cold_a, cold_b = (pl["sizes"][str(n)].get("cold_load") or {} for n in (base, sizes[-1]))
+        if cold_a.get("rss_peak_bytes") and cold_b.get("rss_peak_bytes"):
+            growth.append(f"first load of the reference {cold_b['rss_peak_bytes'] / cold_a['rss_peak_bytes']:.2f}x")
         out += ["", f"Peak memory at {sizes[-1]:,} articles relative to {base:,} (flat if at most 1.5x): "
                 + ", ".join(growth) + "."]
+    if "5000" in pl["sizes"]:
+        peaks = {step: pl["sizes"]["5000"]["steps"][step]["rss_peak_bytes"] for step in ("build", "score")}
+        ok = all(v and v <= MEMORY_LIMIT_5000 for v in peaks.values())
+        out += ["", f"Peak memory at 5,000 articles, at most {fmt_mib(MEMORY_LIMIT_5000)} each: "
+                + ", ".join(f"{k} {fmt_mib(v) if v else 'n/a'}" for k, v in peaks.items())
+                + f": **{'met' if ok else 'not met'}**."]
     ref = pl["reference_size"]
     out += ["", f"Per-token cost at {sizes[-1]:,} articles relative to {ref:,} (linear if at most "
             + f"{pl['linear_limit']}x):", ""]
