@@ -37,8 +37,10 @@ import pickle
 import shutil
 import struct
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+
+import numpy as np
 
 from tahaluf.core import paths
 from tahaluf.core.fileio import open_atomic
@@ -62,13 +64,24 @@ def _file_sha(p: Path) -> str:
     return h.hexdigest()
 
 
+def _inputs(folder: Path) -> Iterator[Path]:
+    """The files the key covers, in its order: ``folder/*.json`` and ``seeds/*.txt`` each sorted by
+    name (as ``sorted(folder.glob(...))`` orders them), then the metadata and the registry; the
+    names are listed, not a ``Path`` per file of a large corpus."""
+    for d, suffix in ((folder, ".json"), (paths.seeds_dir(), ".txt")):
+        if d.is_dir():
+            with os.scandir(d) as entries:
+                names = sorted(e.name for e in entries if e.name.endswith(suffix))
+            yield from (d / n for n in names)
+    yield paths.seeds_dir() / "metadata.json"
+    yield paths.speakers_file()
+
+
 def key(folder: Path, schema) -> str:
     """The cache key of the reference read from annotation folder ``folder``."""
     root = paths.root()
-    files = sorted(Path(folder).glob("*.json")) + sorted(paths.seeds_dir().glob("*.txt"))
-    files += [paths.seeds_dir() / "metadata.json", paths.speakers_file()]
     h = hashlib.sha256(f"{FORMAT}\n{__version__}\n{schema!r}\n".encode())
-    for p in files:
+    for p in _inputs(Path(folder)):
         if p.is_file():
             rel = p.resolve().relative_to(root) if p.resolve().is_relative_to(root) else p.resolve()
             h.update(f"{rel}\t{_file_sha(p)}\n".encode())
@@ -85,10 +98,15 @@ class StoredDocuments(Sequence):
     def __init__(self, path: Path, header: dict, body: int) -> None:
         self._path = path
         self.ids: list[str] = list(header["ids"])
-        self._offsets: list[int] = list(header["offsets"])
+        self._offsets = np.asarray(header["offsets"], dtype=np.int64)  # 8 bytes an article, not a list of ints
         self._body = body
         self._hash: str = header["documents_hash"]
         self._pos = {d: i for i, d in enumerate(self.ids)}
+
+    @property
+    def positions(self) -> Mapping[str, int]:
+        """doc id -> its position (read-only use: the index itself, not a copy)."""
+        return self._pos
 
     def known_hash(self) -> str:
         return self._hash
@@ -100,7 +118,7 @@ class StoredDocuments(Sequence):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         with open(self._path, "rb") as fh:
-            fh.seek(self._body + self._offsets[i])
+            fh.seek(self._body + int(self._offsets[i]))
             return pickle.load(fh)  # noqa: S301 - our own cache file, keyed by content
 
     def __iter__(self) -> Iterator[Document]:

@@ -38,6 +38,7 @@ Honest intervals
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -67,9 +68,22 @@ def per_doc_table(doc_ids: Sequence[str], columns: Mapping[str, np.ndarray]) -> 
     as :func:`rnd` rounds them. Built a column at a time, so a large corpus costs one small dict per
     article and no rounded copy of the whole breakdown."""
     names = list(columns)
-    cols = [a.tolist() if a.dtype.kind in "iu" else [round(x, DIGITS) for x in a.astype(float).tolist()]
+    shared: dict = {}  # equal rounded values share one float object (F1s of small counts repeat a lot)
+
+    def rounded(x: float) -> float:
+        r = round(x, DIGITS)
+        return shared.setdefault((r, math.copysign(1.0, r)), r)  # keyed with the sign: 0.0 and -0.0 differ
+
+    cols = [a.tolist() if a.dtype.kind in "iu" else [rounded(x) for x in a.astype(float).tolist()]
             for a in map(np.asarray, columns.values())]
     return {d: dict(zip(names, row)) for d, row in zip(doc_ids, zip(*cols))}
+
+
+def as_counts(a) -> np.ndarray:
+    """``a`` as an integer count array: integer arrays as they are (per-document counts are kept
+    as int32 where they grow with the corpus; numpy sums them as int64), anything else as int64."""
+    a = np.asarray(a)
+    return a if a.dtype.kind in "iu" else a.astype(np.int64)
 
 
 def safe_div(num, den):
@@ -151,7 +165,7 @@ class Bootstrap:
         ``per_doc`` has shape ``(n_docs, ...)``; ``metric`` maps summed counts of
         shape ``(resamples, ...)`` to one value per resample.
         """
-        per_doc = np.asarray(per_doc, dtype=float)
+        per_doc = np.asarray(per_doc)
         n = per_doc.shape[0]
         if n == 0:
             return None

@@ -182,8 +182,9 @@ class Counts:
 
     def __init__(self, n_docs: int, n_types: int, *, modes: bool = True) -> None:
         self.n_types = n_types
-        self.strict = np.zeros((n_docs, n_types, 3), dtype=np.int64)
-        self.modes = np.zeros((n_docs, len(MODES), 5), dtype=np.int64) if modes else None
+        # per-document counts are small: int32 halves the arrays that grow with the corpus (sums are int64)
+        self.strict = np.zeros((n_docs, n_types, 3), dtype=np.int32)
+        self.modes = np.zeros((n_docs, len(MODES), 5), dtype=np.int32) if modes else None
         self.mode_total = np.zeros((len(MODES), 1 + n_types, 5), dtype=np.int64) if modes else None
         self._block: list[tuple[int, Spans, Spans]] = []
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tahaluf.core import spans
-from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap, per_doc_table, prf, rnd, safe_div
+from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap, as_counts, per_doc_table, prf, rnd, safe_div
 from tahaluf.core.model import Document
 from tahaluf.core.schema import SCHEMA, Schema
 from tahaluf.core.signatures import registry_hash
@@ -128,7 +128,7 @@ PRF_METRICS: dict[str, tuple[str, str, str]] = {
 
 def summarise(rows: np.ndarray, *, bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP,
               doc_ids: Sequence[str] = ()) -> dict:
-    rows = np.asarray(rows, dtype=np.int64).reshape(-1, len(COLUMNS))
+    rows = as_counts(rows).reshape(-1, len(COLUMNS))
     tot = rows.sum(axis=0)
     out: dict = {"n_docs": int(rows.shape[0]), "n_gold": int(tot[C["n_gold"]]), "n_pred": int(tot[C["n_pred"]])}
     for name, (tp, npred, ngold) in PRF_METRICS.items():
@@ -190,7 +190,7 @@ class Tally:
 
     def __init__(self, n_docs: int, *, schema: Schema = SCHEMA, speakers=None, missing: str = "refuse") -> None:
         self.speakers = speakers
-        self.rows = np.zeros((n_docs, len(COLUMNS)), dtype=np.int64)
+        self.rows = np.zeros((n_docs, len(COLUMNS)), dtype=np.int32)  # grows with the corpus: int32
 
     def add(self, j: int, doc: Document, pred: Sequence[QuoteItem], space: str = "char") -> None:
         self.rows[j] = doc_counts(gold_quote_items(doc, self.speakers), pred, len(doc.text))

@@ -31,7 +31,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from tahaluf.core.metrics import DEFAULT_BOOTSTRAP, Bootstrap, macro_prf, per_doc_table, prf, rnd, safe_div
+from tahaluf.core.metrics import (DEFAULT_BOOTSTRAP, Bootstrap, as_counts, macro_prf, per_doc_table, prf, rnd,
+                                   safe_div)
 from tahaluf.core.model import Document
 from tahaluf.core.schema import SCHEMA, Schema
 
@@ -65,7 +66,7 @@ def _class_counts(m: np.ndarray):
 
 def summarise(per_doc: np.ndarray, labels: Sequence[str], *, bootstrap: Bootstrap | None = DEFAULT_BOOTSTRAP,
               doc_ids: Sequence[str] = ()) -> dict:
-    per_doc = np.asarray(per_doc, dtype=np.int64).reshape(-1, len(labels), len(labels) + 1)
+    per_doc = as_counts(per_doc).reshape(-1, len(labels), len(labels) + 1)
     tot = per_doc.sum(axis=0)
     favg_cols = [labels.index(c) for c in F_AVG_CLASSES if c in labels]
 
@@ -132,7 +133,7 @@ class Counts:
         for t in sorted({t for (_, t) in gold}):
             if t not in self.per_target:
                 n = len(self.labels)
-                self.per_target[t] = np.zeros((self.n_docs, n, n + 1), dtype=np.int64)
+                self.per_target[t] = np.zeros((self.n_docs, n, n + 1), dtype=np.int32)  # grows with the corpus
             self.per_target[t][j] = doc_confusion({k: v for k, v in gold.items() if k[1] == t}, pred, self.labels)
 
     def report(self, *, bootstrap: Bootstrap | None, doc_ids: Sequence[str]) -> dict:

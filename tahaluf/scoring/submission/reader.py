@@ -84,14 +84,17 @@ def docs_in_split(docs: Sequence[Document], split: str) -> list[Document]:
     return [d for d in docs if d.doc_id in keep]
 
 
-def _lookup(docs: Sequence[Document]) -> tuple[list[str], Callable[[str], Document]]:
-    """The doc ids of ``docs`` in order and a function from doc id to document (a
-    :class:`tahaluf.cache.StoredDocuments` reads it then; a list is indexed)."""
+def _lookup(docs: Sequence[Document]) -> tuple[list[str], Callable[[str], Document], Mapping[str, int]]:
+    """The doc ids of ``docs`` in order, a function from doc id to document (a
+    :class:`tahaluf.cache.StoredDocuments` reads it then; a list is indexed) and each doc id's
+    position (the stored documents' own index, not a copy)."""
     ids, by_id = getattr(docs, "ids", None), getattr(docs, "by_id", None)
     if ids is not None and by_id is not None:
-        return list(ids), by_id
+        pos = getattr(docs, "positions", None)
+        return ids, by_id, pos if pos is not None else {d: i for i, d in enumerate(ids)}
     table = {d.doc_id: d for d in docs}
-    return list(table), table.__getitem__
+    ids = list(table)
+    return ids, table.__getitem__, {d: i for i, d in enumerate(ids)}
 
 
 def scope_ids(docs: Sequence[Document], split: str) -> list[str]:
@@ -188,10 +191,9 @@ def read_submission(source: str | Path | Iterable[Mapping], *, task: str, split:
         raise TahalufError(f"missing must be 'refuse' or 'wrong', got {missing!r}")
     if speakers is None and task == "quotes":
         speakers = load_speakers()
-    all_ids, doc_of = _lookup(docs)
+    all_ids, doc_of, all_pos = _lookup(docs)
     scope = split_ids(all_ids, split)
-    all_set = set(all_ids)
-    position = {d: j for j, d in enumerate(scope)}
+    position = all_pos if split == ALL else {d: j for j, d in enumerate(scope)}  # doc id -> place in scope
 
     parse_found: list[Finding] = []
     if text is not None:
@@ -236,7 +238,7 @@ def read_submission(source: str | Path | Iterable[Mapping], *, task: str, split:
             continue
         loc = f"{loc} doc={doc_id}"
         if doc_id not in position:
-            if doc_id in all_set:
+            if doc_id in all_pos:
                 chk.add("unknown-document", f"article is in split {split_of(doc_id)!r}, not in {split!r}", loc,
                         got=doc_id, expected=f"only the articles of {split!r}: {listed()} "
                                              f"(or score with --split all)")
@@ -324,7 +326,7 @@ def load_submission(source: str | Path | Iterable[Mapping], *, task: str, split:
 
     read = read_submission(source, task=task, split=split, docs=docs, sink=collect, schema=schema,
                            speakers=speakers, missing=missing, name=name, text=text)
-    _, doc_of = _lookup(docs)
+    _, doc_of, _ = _lookup(docs)
     sub = Submission(name=read.name, task=task, split=split, docs=tuple(doc_of(d) for d in read.doc_ids),
                      space=read.space, lines=read.lines)
     setattr(sub, field_of, got)
