@@ -118,10 +118,11 @@ def test_blocked_bootstrap_sums_are_kept_by_content_not_by_object(monkeypatch):
     matrix with other counts (or the same object changed) gets its own sums, never stale ones."""
     from tahaluf.core import metrics
     rng = np.random.default_rng(11)
-    per_doc = rng.integers(0, 9, size=(41, 5)).astype(float)
+    per_doc = rng.integers(0, 9, size=(41, 5)).astype(np.int32)  # int32, as the scorers keep them
     boot = metrics.Bootstrap(resamples=60, seed=3)
     whole = boot.sums(per_doc)
     monkeypatch.setattr(metrics, "WEIGHTS_BYTES", 24 * 41 * 4)  # four resamples a block
+    monkeypatch.setattr(metrics, "DOC_CHUNK", 7)  # and seven articles' counts at a time
     monkeypatch.setattr(metrics, "_SUMS", {})
     first = boot.sums(per_doc)
     assert (first == whole).all() and len(metrics._SUMS) == 1

@@ -184,15 +184,19 @@ class Bootstrap:
         bounded. The sums of the last few count matrices are kept (by content),
         so the several metrics of one result computed from the same counts draw
         the weights once."""
-        per_doc = np.ascontiguousarray(per_doc, dtype=np.float64)
+        per_doc = np.asarray(per_doc)
         n = per_doc.shape[0]
         if self.resamples * n * 8 <= WEIGHTS_BYTES:
-            return np.tensordot(self.weights(n), per_doc, axes=([1], [0]))
-        k = (self.resamples, self.seed, per_doc.shape, hashlib.sha256(per_doc.tobytes()).digest())
+            return np.tensordot(self.weights(n), per_doc.astype(np.float64), axes=([1], [0]))
+        per_doc = np.ascontiguousarray(per_doc)
+        k = (self.resamples, self.seed, per_doc.shape, per_doc.dtype.str, hashlib.sha256(per_doc.data).digest())
         if k not in _SUMS:
-            out = np.empty((self.resamples, *per_doc.shape[1:]), dtype=np.float64)
+            flat = per_doc.reshape(n, -1)
+            out = np.zeros((self.resamples, flat.shape[1]), dtype=np.float64)
             for a, w in self._blocks(n):
-                out[a:a + len(w)] = np.tensordot(w, per_doc, axes=([1], [0]))
+                for c in range(0, n, DOC_CHUNK):  # a chunk of articles at a time: no float copy of the matrix
+                    out[a:a + len(w)] += w[:, c:c + DOC_CHUNK] @ flat[c:c + DOC_CHUNK].astype(np.float64)
+            out = out.reshape(self.resamples, *per_doc.shape[1:])
             out.setflags(write=False)
             _SUMS[k] = out
             while len(_SUMS) > SUMS_KEPT:
@@ -233,6 +237,8 @@ WEIGHTS_BYTES = 8 << 20
 #: how many resample sums of large count matrices are kept (see :meth:`Bootstrap.sums`); each is
 #: ``(resamples, ...)``, small beside the weights
 SUMS_KEPT = 8
+#: articles whose counts are converted to floats at a time when the weights are drawn in blocks
+DOC_CHUNK = 8192
 _SUMS: dict[tuple, np.ndarray] = {}
 
 
