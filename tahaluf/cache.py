@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from tahaluf.core import paths
-from tahaluf.core.fileio import open_atomic
+from tahaluf.core.fileio import names, open_atomic
 from tahaluf.core.model import Document
 from tahaluf.core.signatures import Documents, DocumentsHasher
 from tahaluf.core.version import __version__
@@ -69,10 +69,7 @@ def _inputs(folder: Path) -> Iterator[Path]:
     name (as ``sorted(folder.glob(...))`` orders them), then the metadata and the registry; the
     names are listed, not a ``Path`` per file of a large corpus."""
     for d, suffix in ((folder, ".json"), (paths.seeds_dir(), ".txt")):
-        if d.is_dir():
-            with os.scandir(d) as entries:
-                names = sorted(e.name for e in entries if e.name.endswith(suffix))
-            yield from (d / n for n in names)
+        yield from (d / n for n in names(d, suffix))
     yield paths.seeds_dir() / "metadata.json"
     yield paths.speakers_file()
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from tahaluf.core import paths
 from tahaluf.core.errors import Finding, TahalufError
+from tahaluf.core.fileio import names
 from tahaluf.core.ids import child, id_finding
 from tahaluf.core.jsonio import loads, read_json
 from tahaluf.core.model import Document
@@ -334,10 +335,13 @@ def seed_findings(seeds_dir: Path | None = None) -> list[Finding]:
         meta = load_metadata(sd)
         ids = set(meta)
         out = _text_findings(sd, meta.items())
-    for p in sorted(sd.glob("*.txt")):
-        if p.stem not in ids:
+    known = None  # the sorted ids, made once for all the findings that list them
+    for name in names(sd, ".txt"):
+        stem = Path(name).stem
+        if stem not in ids:
+            known = sorted(ids) if known is None else known
             out.append(Finding("unknown-document", "an article file has no metadata record",
-                               p.name, got=p.stem, expected=sorted(ids)))
+                               name, got=stem, expected=known))
     return out
 
 

@@ -47,6 +47,16 @@ JOURNAL = ".tahaluf-journal.json"
 _TMP_TAG = ".tahaluf-tmp."
 
 
+def names(folder: str | os.PathLike, suffix: str) -> list[str]:
+    """The names in ``folder`` that end with ``suffix``, sorted (what ``sorted(folder.glob("*" + suffix))``
+    lists, as names: a large corpus costs a string per file, not a ``Path``); none if there is no folder."""
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(e.name for e in entries if e.name.endswith(suffix))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
 @contextmanager
 def _lock(folder: Path, *, wait: bool = True) -> Iterator[bool]:
     """An exclusive ``flock`` on the folder itself for the body (no lock file; the kernel
