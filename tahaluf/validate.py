@@ -30,6 +30,7 @@ from typing import Mapping
 from tahaluf import seeds
 from tahaluf.core import paths
 from tahaluf.core.errors import Finding, TahalufError, did_you_mean
+from tahaluf.core.fileio import names
 from tahaluf.core.model import Document, Span, Speaker
 from tahaluf.core.schema import PROCLITICS, SCHEMA, Schema
 from tahaluf.core.speakers import read_registry
@@ -207,12 +208,12 @@ def validate_corpus(*, seeds_dir: Path | None = None, gold_dir: Path | None = No
     found += f
     if files is None:
         gd = gold_dir or paths.gold_dir()
-        files = sorted(gd.glob("*.json")) if gd.exists() else []
-        if not files:
+        gold = names(gd, ".json")  # names, not a Path per file of a large corpus
+        if not gold:
             notes.append(f"gold: not built yet ({gd} has no annotation files); only the seeds were checked")
             return found, notes
         per_doc: dict[str, int] = {}
-        for p in files:
+        for p in (gd / n for n in gold):
             docs, f = validate_export(p, bases, schema=schema, speakers=speakers)
             found += f
             for d in docs:
@@ -228,7 +229,7 @@ def validate_corpus(*, seeds_dir: Path | None = None, gold_dir: Path | None = No
         if pending:
             notes.append(f"pending annotation (added with `tahaluf add-article`; push, annotate, pull): "
                          f"{', '.join(pending)}")
-        notes.append(f"gold: {len(files)} files, {sum(per_doc.values())} annotated documents, "
+        notes.append(f"gold: {len(gold)} files, {sum(per_doc.values())} annotated documents, "
                      f"{len(speakers)} speakers in the registry")
     else:
         for p in files:
