@@ -22,6 +22,7 @@ from pathlib import Path
 
 from tahaluf import seeds
 from tahaluf.core import paths
+from tahaluf.core.fileio import names
 from tahaluf.core.errors import TahalufError, did_you_mean
 from tahaluf.core.model import Document, Speaker
 from tahaluf.core.schema import SCHEMA, Schema
@@ -83,9 +84,9 @@ def iter_annotations(folder: Path, *, schema: Schema = SCHEMA, check: bool = Tru
     :func:`load_annotations`.
     """
     from tahaluf.validate import load_speakers, validate_export
-    files = sorted(Path(folder).glob("*.json"))
+    stems = [Path(n).stem for n in names(folder, ".json")]  # names, not a Path per file of a large corpus
     order = {doc_id: i for i, doc_id in enumerate(seeds.doc_ids())}
-    if not files or not all(p.stem in order for p in files):
+    if not stems or not all(s in order for s in stems):
         yield from load_annotations(folder, schema=schema, check=check)
         return
     bases = seeds.Articles()
@@ -93,7 +94,7 @@ def iter_annotations(folder: Path, *, schema: Schema = SCHEMA, check: bool = Tru
     if check and found:
         _refuse(folder, schema, found)
     last = -1
-    for p in sorted(files, key=lambda q: order[q.stem]):
+    for p in (Path(folder) / f"{s}.json" for s in sorted(stems, key=order.__getitem__)):
         ds, f = validate_export(p, bases, schema=schema, speakers=speakers if check else None)
         if check and f:
             _refuse(folder, schema, f)
