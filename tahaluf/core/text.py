@@ -37,38 +37,32 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from tahaluf.core.errors import TahalufError
 
 
 @cache
-def _camel(module: str, name: str) -> Callable:
-    """``camel_tools.<module>.<name>``, imported when first used: importing camel-tools builds its
-    Unicode character sets (about 40 MiB and 0.3 s), which a command that never tokenises or
-    normalises (scoring, most of validation) should not pay for."""
+def _camel(module: str, name: str) -> Callable[[str], Any]:
     import importlib
     return getattr(importlib.import_module(f"camel_tools.{module}"), name)
 
 
-def simple_word_tokenize(text: str) -> list[str]:
-    return _camel("tokenizers.word", "simple_word_tokenize")(text)
+def _lazy(module: str, name: str) -> Callable[[str], Any]:
+    """``camel_tools.<module>.<name>``, imported when first called: importing camel-tools builds its
+    Unicode character sets (about 40 MiB and 0.3 s), which a command that never tokenises or
+    normalises (scoring, most of validation) should not pay for."""
+    def call(s: str) -> Any:
+        return _camel(module, name)(s)
+    call.__name__ = call.__qualname__ = name
+    return call
 
 
-def dediac_ar(s: str) -> str:
-    return _camel("utils.dediac", "dediac_ar")(s)
-
-
-def normalize_alef_ar(s: str) -> str:
-    return _camel("utils.normalize", "normalize_alef_ar")(s)
-
-
-def normalize_alef_maksura_ar(s: str) -> str:
-    return _camel("utils.normalize", "normalize_alef_maksura_ar")(s)
-
-
-def normalize_teh_marbuta_ar(s: str) -> str:
-    return _camel("utils.normalize", "normalize_teh_marbuta_ar")(s)
+simple_word_tokenize = _lazy("tokenizers.word", "simple_word_tokenize")
+dediac_ar = _lazy("utils.dediac", "dediac_ar")
+normalize_alef_ar = _lazy("utils.normalize", "normalize_alef_ar")
+normalize_alef_maksura_ar = _lazy("utils.normalize", "normalize_alef_maksura_ar")
+normalize_teh_marbuta_ar = _lazy("utils.normalize", "normalize_teh_marbuta_ar")
 
 
 @dataclass(frozen=True)
