@@ -221,7 +221,8 @@ def read_submission(source: str | Path | Iterable[Mapping], *, task: str, split:
     chk = Checker(name)
     listed = lru_cache(maxsize=1)(lambda: ", ".join(scope))  # the split's articles, joined once if asked
     line_of = np.full(len(scope), -1, dtype=np.int64)  # the line of each article's record (-1: none yet)
-    bio_line = char_line = 0  # the first record with BIO tags, with character spans
+    bio_line: int | None = None  # the first record with BIO tags
+    char_line: int | None = None  # the first record with character spans
     for line, rec in records:
         loc = f"{name}:{line}"
         if not isinstance(rec, dict):
@@ -258,12 +259,12 @@ def read_submission(source: str | Path | Iterable[Mapping], *, task: str, split:
                 chk.add("malformed-file", "record has both entities and ner_tags", loc,
                         expected="character spans in entities, or BIO tags in ner_tags, not both")
             elif "ner_tags" in rec:
-                bio_line = bio_line or line
+                bio_line = line if bio_line is None else bio_line
                 spans = check_bio(chk, rec, doc, schema, loc)
                 if spans is not None:
                     sink(j, doc, spans, "token")
             elif "entities" in rec:
-                char_line = char_line or line
+                char_line = line if char_line is None else char_line
                 sink(j, doc, check_entities(chk, rec["entities"], doc, schema, f"{loc} entities"), "char")
             else:
                 chk.add("malformed-file", "record lacks field 'entities' (or 'ner_tags')", loc,
@@ -280,7 +281,7 @@ def read_submission(source: str | Path | Iterable[Mapping], *, task: str, split:
                         expected="a list of {quote_id, target, label} items, one per reference quotation and target")
             else:
                 sink(j, doc, check_stance(chk, rec["stance"], doc, schema, f"{loc} stance", missing), "char")
-    if bio_line and char_line:
+    if bio_line is not None and char_line is not None:
         chk.add("malformed-file", "records mix character spans and BIO tags", f"{name}:{bio_line}",
                 got=f"ner_tags on line {bio_line}, entities on line {char_line}",
                 expected="one representation for the whole submission")
@@ -296,7 +297,7 @@ def read_submission(source: str | Path | Iterable[Mapping], *, task: str, split:
         more = f" (first {MAX_FINDINGS} shown)" if n > MAX_FINDINGS else ""
         raise SubmissionRefused(f"{name}: submission refused for task {task!r}, split {split!r}: "
                                 f"{n} problem(s){more}", shown)
-    return Read(name, task, split, scope, "token" if bio_line else "char", RecordLines(scope, line_of))
+    return Read(name, task, split, scope, "token" if bio_line is not None else "char", RecordLines(scope, line_of))
 
 
 def _chain(first: list, rest: Iterator) -> Iterator:
